@@ -1,0 +1,73 @@
+"""Finding and loading the books for the command line.
+
+``FILE`` arguments default to ``$AIDBOOKS_LEDGER``, else ``ledger/main.beancount``
+under the current folder (DESIGN.md, "Command line").
+
+:func:`load_books` loads once, for everything a command needs, and deliberately
+never uses Beancount's pickle cache: the cache key covers only the ledger files, not
+the rule code, so it can replay a stale verdict after aidbooks is upgraded or a rule
+is edited. Python's cyclic garbage collector is paused during the load (the load
+builds hundreds of thousands of small acyclic objects, and collecting them costs
+about a quarter of the load time); it is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from beancount import loader
+from beancount.core import data
+
+from aidbooks.plugins.errors import AidbooksError
+
+DEFAULT_LEDGER = Path("ledger") / "main.beancount"
+
+Books = tuple[list[data.Directive], list[Any], dict[str, Any]]
+
+
+def ledger_path(argument: str | os.PathLike[str] | None) -> Path:
+    """Resolve the ledger a command works on and check that it is a readable file.
+
+    Raises:
+      AidbooksError: the file is missing, a folder or unreadable (exit 2).
+    """
+    raw = argument or os.environ.get("AIDBOOKS_LEDGER") or DEFAULT_LEDGER
+    path = Path(raw).expanduser()
+    if not path.exists():
+        hint = (
+            "pass the main ledger file, set $AIDBOOKS_LEDGER, or run 'aidbooks init DIR'"
+            if argument is None
+            else "check the path"
+        )
+        raise AidbooksError("no such ledger file", hint, str(path))
+    if path.is_dir():
+        candidate = path / "main.beancount"
+        if candidate.is_file():
+            return candidate.resolve()
+        raise AidbooksError(
+            "is a folder, not a ledger file", "pass the main .beancount file", str(path)
+        )
+    if not os.access(path, os.R_OK):
+        raise AidbooksError("cannot be read", "check its permissions", str(path))
+    return path.resolve()
+
+
+def load_books(
+    path: Path, extra_validations: list[Callable[..., Any]] | None = None
+) -> Books:
+    """Load the books at ``path`` without the pickle cache, with the GC paused.
+
+    Returns:
+      (entries, errors, options_map) as Beancount's loader does.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return loader._load([(str(path), True)], None, extra_validations, None)
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,0 +1,1 @@
+"""The books template that ``aidbooks init`` copies (data files, rendered with Jinja2)."""

@@ -1,0 +1,398 @@
+"""The fund's policy: ``aidbooks.toml`` beside the main ledger file.
+
+Every rule, importer and report reads its settings from here. The file is validated
+by a pydantic model: an unknown key or a bad value is a :class:`PolicyError` that
+names the file, the line and the key, e.g.::
+
+    aidbooks.toml:14: approvals.threshold: must be zero or more. Fix the value in the [approvals] table.
+
+Every key has a default a fund can live with, so an empty file (or no file) is a
+valid policy. The fullest form::
+
+    [fund]
+    name = "Riverside Neighbors Mutual Aid"
+    currency = "USD"
+    timezone = "America/Chicago"
+
+    [privacy]
+    min_cell = 11
+    donors = "pseudonymize"          # or "keep", "drop"
+    key_file = "~/.config/aidbooks/riverside.key"
+    allow = ["Lincoln Elementary"]   # exact strings the personal-data scan accepts
+    organisations = ["Food Bank"]    # payees allowed on grant and donation transactions
+
+    [approvals]
+    threshold = "250.00"
+    approvers = 2
+
+    [caps]
+    per_household = "600.00"
+    window_days = 30
+
+    [funds.legal]
+    restricted = true
+    categories = ["Legal", "Bail"]
+
+    [reconcile]
+    fresh_days = 45
+    clearing_days = 10
+
+    [receivables]
+    max_age_days = 365
+
+    [pending]
+    max_age_days = 14
+
+    [documents]
+    required_above = "500.00"
+
+    [report]
+    languages = ["en", "es"]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import zoneinfo
+from decimal import Decimal
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Annotated
+from typing import Any
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import BeforeValidator
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import ValidationError
+from pydantic import field_validator
+from pydantic_core import ErrorDetails
+
+from aidbooks.plugins.errors import PolicyError
+
+POLICY_FILENAME = "aidbooks.toml"
+GENERAL_FUND = "general"
+
+# ISO 4217 codes in current use. Kept here (not fetched) so validation works offline.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
+    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR
+    ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL
+    MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN
+    PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+    STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV
+    WST XAF XCD XOF XPF YER ZAR ZMW ZWL""".split()
+)
+
+#: Aid categories a fund starts with: the leaf of ``Expenses:Aid:<Category>``.
+DEFAULT_CATEGORIES = (
+    "Groceries",
+    "Rent",
+    "Utilities",
+    "Legal",
+    "Bail",
+    "Rides",
+    "Phone",
+    "Medicine",
+    "Childcare",
+)
+
+LANGUAGES = ("en", "es", "so")
+
+
+def _to_decimal(value: Any) -> Any:
+    """Accept money written as a TOML string, integer or float; keep it exact."""
+    if isinstance(value, bool):
+        raise ValueError('must be an amount like "250.00", not true/false')
+    if isinstance(value, int | float | str):
+        text = str(value).strip().replace(",", "")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ValueError('must be an amount like "250.00"') from None
+        if not number.is_finite():
+            raise ValueError('must be a finite amount like "250.00"')
+        return number
+    return value
+
+
+Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0)]
+Days = Annotated[int, Field(ge=1, le=36500)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class FundSection(_Section):
+    """``[fund]``: who the books belong to."""
+
+    name: str = "Our Mutual Aid Fund"
+    currency: str = "USD"
+    timezone: str = "America/Chicago"
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError('must be an ISO 4217 currency code such as "USD"')
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                'must be an IANA time zone such as "America/Chicago"'
+            ) from None
+        return value
+
+
+class PrivacySection(_Section):
+    """``[privacy]``: disclosure control and pseudonyms."""
+
+    min_cell: int = Field(default=11, ge=2, le=1000)
+    donors: Literal["pseudonymize", "keep", "drop"] = "pseudonymize"
+    key_file: str = "~/.config/aidbooks/aidbooks.key"
+    allow: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+    dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
+    rounding: Money = Decimal("1")
+
+
+class ApprovalsSection(_Section):
+    """``[approvals]``: two-person approval of large grants."""
+
+    threshold: Money = Decimal("250.00")
+    approvers: int = Field(default=2, ge=1, le=10)
+
+
+class CapsSection(_Section):
+    """``[caps]``: what one household may receive within a rolling window."""
+
+    per_household: Money = Decimal("600.00")
+    window_days: Days = 30
+
+
+class FundPolicy(_Section):
+    """``[funds.<name>]``: an earmarked fund."""
+
+    restricted: bool = True
+    categories: tuple[str, ...] = ()
+    description: str = ""
+
+
+class ReconcileSection(_Section):
+    """``[reconcile]``: how fresh balance assertions and clearing must be."""
+
+    fresh_days: Days = 45
+    clearing_days: Days = 10
+
+
+class ReceivablesSection(_Section):
+    """``[receivables]``: bail and bond money that should come back."""
+
+    max_age_days: Days = 365
+
+
+class PendingSection(_Section):
+    """``[pending]``: how long a ``!`` transaction may wait."""
+
+    max_age_days: Days = 14
+
+
+class DocumentsSection(_Section):
+    """``[documents]``: grants above this amount link a receipt."""
+
+    required_above: Money = Decimal("500.00")
+
+
+class ReportSection(_Section):
+    """``[report]``: published reports."""
+
+    languages: tuple[Literal["en", "es", "so"], ...] = ("en",)
+
+
+class Policy(_Section):
+    """The whole of ``aidbooks.toml``."""
+
+    fund: FundSection = FundSection()
+    privacy: PrivacySection = PrivacySection()
+    approvals: ApprovalsSection = ApprovalsSection()
+    caps: CapsSection = CapsSection()
+    funds: dict[str, FundPolicy] = Field(default_factory=dict)
+    reconcile: ReconcileSection = ReconcileSection()
+    receivables: ReceivablesSection = ReceivablesSection()
+    pending: PendingSection = PendingSection()
+    documents: DocumentsSection = DocumentsSection()
+    report: ReportSection = ReportSection()
+
+    @field_validator("funds")
+    @classmethod
+    def _funds(cls, value: dict[str, FundPolicy]) -> dict[str, FundPolicy]:
+        for name, fund in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+                raise ValueError(
+                    f"fund name {name!r} must be lower-case letters, digits, -"
+                )
+            if name == GENERAL_FUND and fund.restricted:
+                raise ValueError("the general fund is always unrestricted")
+        return value
+
+    def fund_names(self) -> set[str]:
+        """Return every declared fund name, ``general`` included."""
+        return {GENERAL_FUND, *self.funds}
+
+    def key_path(self, environ: dict[str, str] | None = None) -> Path:
+        """Return where the fund's key lives: ``$AIDBOOKS_KEY_FILE`` or ``privacy.key_file``."""
+        env = os.environ if environ is None else environ
+        raw = env.get("AIDBOOKS_KEY_FILE") or self.privacy.key_file
+        return Path(os.path.expandvars(os.path.expanduser(raw)))
+
+
+def _locate(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Find the line of a dotted key in TOML text (tables and ``key =`` lines)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    lines = text.splitlines()
+    table: list[str] = []
+    best: int | None = None
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\]", line)
+        if header:
+            table = [part.strip().strip('"') for part in header.group(1).split(".")]
+            if table == keys[: len(table)] and best is None and len(table) == len(keys):
+                best = number
+            continue
+        match = re.match(r"([A-Za-z0-9_\-\"\.]+)\s*=", line)
+        if match:
+            key = [part.strip().strip('"') for part in match.group(1).split(".")]
+            if table + key == keys[: len(table) + len(key)]:
+                return number
+    return best
+
+
+def _describe(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(k) for k in loc if not isinstance(k, int)) or "(top level)"
+
+
+def _explain(err: ErrorDetails) -> tuple[str, str]:
+    kind = err.get("type", "")
+    loc = err.get("loc", ())
+    table = ".".join(str(k) for k in loc[:-1] if not isinstance(k, int))
+    where = f"the [{table}] table" if table else "the top level"
+    if kind == "extra_forbidden":
+        return ("is not a known key", f"remove it or check its spelling in {where}")
+    message = str(err.get("msg", "is invalid"))
+    message = message.removeprefix("Value error, ")
+    if kind.startswith("greater_than") or kind.startswith("less_than"):
+        message = "must be " + message.removeprefix("Input should be ")
+    elif message.startswith("Input should be "):
+        message = "must be " + message.removeprefix("Input should be ")
+    return (message, f"fix the value in {where}")
+
+
+def parse_policy(text: str, filename: str = POLICY_FILENAME) -> Policy:
+    """Parse and validate policy text.
+
+    Raises:
+      PolicyError: naming the file, line and key of the first problem.
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        raise PolicyError(
+            f"is not valid TOML ({str(exc).split(' (at')[0]})",
+            "check quotes, brackets and '=' signs",
+            filename,
+            int(match.group(1)) if match else None,
+        ) from None
+    try:
+        return Policy.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err.get("loc", ()))
+        what, fix = _explain(err)
+        raise PolicyError(
+            f"{_describe(loc)}: {what}", fix, filename, _locate(text, loc)
+        ) from None
+
+
+_CACHE: dict[str, tuple[tuple[int, int], Policy]] = {}
+
+
+def load_policy(path: str | os.PathLike[str]) -> Policy:
+    """Load ``aidbooks.toml`` from ``path``; a missing file gives the defaults.
+
+    Parsed policies are cached by (path, mtime, size), so every rule can call this
+    without re-reading the file.
+
+    Raises:
+      PolicyError: the file is unreadable or invalid.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        return Policy()
+    except OSError as exc:
+        raise PolicyError(
+            f"cannot be read ({exc.strerror})", "check its permissions", str(p)
+        ) from None
+    stamp = (st.st_mtime_ns, st.st_size)
+    cached = _CACHE.get(str(p))
+    if cached and cached[0] == stamp:
+        return cached[1]
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError("is not UTF-8 text", "save it as UTF-8", str(p)) from None
+    except OSError as exc:
+        raise PolicyError(
+            f"cannot be read ({exc.strerror})", "check its permissions", str(p)
+        ) from None
+    policy = parse_policy(text, str(p))
+    _CACHE[str(p)] = (stamp, policy)
+    return policy
+
+
+def policy_path_for(ledger_file: str | os.PathLike[str]) -> Path:
+    """Return the path of the policy file that belongs to a main ledger file."""
+    return Path(ledger_file).resolve().parent / POLICY_FILENAME
+
+
+def policy_for_options(options_map: dict[str, Any]) -> Policy:
+    """Return the policy beside the top-level ledger file named in ``options_map``.
+
+    A ledger loaded from a string (no file) gets the defaults.
+    """
+    filename = options_map.get("filename")
+    if not filename or str(filename).startswith("<"):
+        return Policy()
+    return load_policy(policy_path_for(filename))
+
+
+def policy_or_finding(options_map: dict[str, Any]) -> tuple[Policy, list[Any]]:
+    """Return the policy for a plugin, or the defaults plus a finding if it is invalid.
+
+    Plugins never raise: an invalid ``aidbooks.toml`` becomes one
+    :class:`~aidbooks.plugins.errors.PolicyFindingError` at the policy file's line.
+    """
+    from aidbooks.plugins.errors import PolicyFindingError  # noqa: PLC0415
+    from aidbooks.plugins.errors import new_meta  # noqa: PLC0415
+
+    try:
+        return policy_for_options(options_map), []
+    except PolicyError as exc:
+        meta = new_meta(exc.filename or POLICY_FILENAME, exc.lineno or 0)
+        message = exc.what + (f". {exc.fix}" if exc.fix else "")
+        return Policy(), [PolicyFindingError(meta, message, None)]

@@ -1,0 +1,26 @@
+"""Shared fixtures: the repository, the example fund, and ways to run the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep every test away from the real ~/.config and the real key."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("AIDBOOKS_KEY_FILE", raising=False)
+    monkeypatch.delenv("AIDBOOKS_LEDGER", raising=False)
+    monkeypatch.setenv("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
+    yield
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
