@@ -17,6 +17,43 @@ already loaded, so the books are loaded once either way).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from beancount.core import data
+
+from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.policy import Policy
+from aidbooks.plugins.policy import policy_or_finding
+
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
 BASIC: dict[str, str] = {}
 STRICT: dict[str, str] = {}
+
+
+Validate = Callable[[list[data.Directive], dict[str, Any], Policy], list[RuleError]]
+Plugin = Callable[..., tuple[list[data.Directive], list[RuleError]]]
+
+
+def as_plugin(validate: Validate) -> Plugin:
+    """Wrap a rule's ``validate`` as a Beancount plugin function.
+
+    The plugin reads ``aidbooks.toml`` beside the top-level ledger (an invalid policy
+    becomes one finding, not a traceback), returns the entries unchanged and the
+    findings as Beancount errors. The config string of the ``plugin`` line is not
+    used: configuration lives in ``aidbooks.toml``.
+    """
+
+    def plugin(
+        entries: list[data.Directive],
+        options_map: dict[str, Any],
+        config: str | None = None,
+    ) -> tuple[list[data.Directive], list[RuleError]]:
+        policy, problems = policy_or_finding(options_map)
+        if problems:
+            return entries, problems
+        return entries, validate(entries, options_map, policy)
+
+    plugin.__name__ = getattr(validate, "__module__", "rule").rsplit(".", 1)[-1]
+    plugin.__doc__ = validate.__doc__
+    return plugin
