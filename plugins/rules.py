@@ -28,7 +28,10 @@ from aidbooks.plugins.policy import policy_or_finding
 
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
 BASIC: dict[str, str] = {}
-STRICT: dict[str, str] = {}
+STRICT: dict[str, str] = {
+    "documents": "receipts",
+    "fresh": "fresh",
+}
 
 
 Validate = Callable[[list[data.Directive], dict[str, Any], Policy], list[RuleError]]
