@@ -136,7 +136,14 @@ def check(
     file, names = split_arguments(arguments, checks)
     selected = select(names, strict, checks)
     path = ledger_path(file)
-    report = check_ledger(path, selected)
+    progress = sys.stderr.isatty()
+    if progress:  # a big ledger takes seconds to load; say what is going on
+        click.echo(f"checking {display_path(path)}...", err=True, nl=False)
+    try:
+        report = check_ledger(path, selected)
+    finally:
+        if progress:
+            click.echo("\r\033[K", err=True, nl=False)
     if json_output:
         click.echo(json.dumps(as_json(report, strict), indent=2, ensure_ascii=False))
     else:

@@ -29,8 +29,8 @@ from aidbooks.plugins.policy import policy_or_finding
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
 BASIC: dict[str, str] = {}
 STRICT: dict[str, str] = {
-    "documents": "receipts",
-    "fresh": "fresh",
+    "documents": "aidbooks.plugins.receipts",
+    "fresh": "aidbooks.plugins.fresh",
 }
 
 
