@@ -13,6 +13,8 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import parse_policy
 from tests.smallbooks import BOOKS
 from tests.smallbooks import R1
+from tests.smallbooks import V1
+from tests.smallbooks import V2
 from tests.smallbooks import line_of
 from tests.smallbooks import main_text
 from tests.smallbooks import write_books
@@ -90,6 +92,7 @@ def test_pending_grants_need_no_receipt_yet_bail_does(tmp_path: Path) -> None:
         f'    recipient: "{R1}"\n'
         "  Assets:Bank:Checking  -700.00 USD\n"
         '\n2025-01-29 * "Bail posted"\n'
+        f'  approved-by: "{V1}, {V2}"\n'
         "  Assets:Receivable:Bail  900.00 USD\n"
         f'    recipient: "{R1}"\n'
         "  Assets:Bank:Checking  -900.00 USD\n"
