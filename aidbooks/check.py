@@ -128,6 +128,11 @@ _TABLE: tuple[tuple[str, Tier, Kind, str], ...] = (
 )  # fmt: skip
 
 
+#: Every check name aidbooks knows, in order (a rule's check is available once the
+#: rule's module is registered).
+KNOWN: tuple[str, ...] = tuple(name for name, *_ in _TABLE)
+
+
 def rule_module(name: str) -> str:
     """The full module name of a rule registered as ``name`` in :mod:`rules`."""
     return name if "." in name else f"{RULES_PACKAGE}.{name}"

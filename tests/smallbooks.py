@@ -17,6 +17,7 @@ R1 = codes.code_from_int("recipient", 1001)
 R2 = codes.code_from_int("recipient", 1002)
 V1 = codes.code_from_int("volunteer", 2001)
 V2 = codes.code_from_int("volunteer", 2002)
+UNDECLARED = codes.code_from_int("recipient", 1003)  # well-formed, never declared
 
 ACCOUNTS = """\
 ; The chart of accounts of a small test fund.
