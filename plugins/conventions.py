@@ -1,0 +1,162 @@
+"""Reading the metadata the book conventions define, the same way in every fund rule.
+
+The conventions (DESIGN.md, "The books") give a few metadata keys a meaning:
+
+* ``fund: "<name>"`` on a transaction or a posting (the posting wins), default
+  ``general``: which fund a posting's money belongs to;
+* ``recipient: "R-…"`` on an aid or receivable posting (a transaction-level
+  ``recipient:`` applies to all of its aid postings): which household;
+* ``approved-by: "V-…, V-…"`` on the transaction: who approved it;
+* ``override: "<reason>"`` on the transaction: why a household cap is exceeded;
+* the ``!`` flag: the transaction is pending, not yet final.
+
+The rules in ``funds``, ``approvals``, ``caps``, ``clearing``, ``receivables`` and
+``pending`` read them through this module, so a change of convention is made once.
+Nothing here mutates an entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data
+
+from aidbooks.plugins import codes
+from aidbooks.plugins.policy import GENERAL_FUND
+
+FUND = "fund"
+RECIPIENT = "recipient"
+APPROVED_BY = "approved-by"
+OVERRIDE = "override"
+PENDING_FLAG = "!"
+
+__all__ = [
+    "APPROVED_BY",
+    "FUND",
+    "GENERAL_FUND",
+    "OVERRIDE",
+    "PENDING_FLAG",
+    "RECIPIENT",
+    "approval_problem",
+    "declarations",
+    "last_date",
+    "money",
+    "ordinal",
+    "parse_approvers",
+]
+
+
+def money(number: Decimal, currency: str) -> str:
+    """Format an amount for a message: ``1234.50 USD``."""
+    return f"{number:.2f} {currency}"
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``4th`` ... for positions in a list."""
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def declarations(entries: Iterable[data.Directive], kind: codes.Kind) -> dict[str, dt.date]:
+    """Map each code declared as ``kind`` to the date of its first declaration.
+
+    A declaration dated on or before a use counts for that use (the conventions);
+    comparing against the date (not the position in the sorted entries) makes that
+    hold for a declaration written on the same day in another file.
+    """
+    wanted = codes.DECLARATION[kind]
+    found: dict[str, dt.date] = {}
+    custom = data.Custom
+    for entry in entries:
+        if type(entry) is custom and entry.type == wanted and entry.values:
+            value = entry.values[0].value
+            if isinstance(value, str) and value not in found:
+                found[value] = entry.date
+    return found
+
+
+def last_date(entries: Sequence[data.Directive]) -> dt.date | None:
+    """The date of the last transaction in the (date-sorted) books, or None.
+
+    Rules that age something ("still open after 40 days") measure against this date,
+    not today's, so a verdict depends on the books alone and never changes on its own.
+    """
+    txn = data.Transaction
+    for entry in reversed(entries):
+        if type(entry) is txn:
+            return entry.date
+    return None
+
+
+def parse_approvers(value: Any) -> tuple[list[str], list[int]]:
+    """Split an ``approved-by`` value into volunteer codes and bad positions.
+
+    Returns:
+      (the distinct valid volunteer codes in order, the 1-based positions of items
+      that are not volunteer codes). The bad items themselves are never returned:
+      someone may have written a name there.
+    """
+    if not isinstance(value, str):
+        return [], [1]
+    found: list[str] = []
+    bad: list[int] = []
+    for position, raw in enumerate(value.split(","), start=1):
+        item = raw.strip()
+        if not item:
+            continue
+        if codes.problem(item, "volunteer") is None:
+            if item not in found:
+                found.append(item)
+        else:
+            bad.append(position)
+    return found, bad
+
+
+def approval_problem(
+    meta: dict[str, Any],
+    date: dt.date,
+    volunteers: dict[str, dt.date],
+    needed: int,
+    exclude: Iterable[str] = (),
+) -> str | None:
+    """Say why a transaction's ``approved-by`` does not carry ``needed`` approvals.
+
+    An approval counts when it is a volunteer code, declared with
+    ``custom "aid-volunteer"`` on or before ``date``, distinct from the others and
+    not in ``exclude`` (the volunteers the transaction reimburses).
+
+    Returns:
+      None when the approvals suffice, else a clause such as ``"approved-by names
+      1 declared volunteer (V-… is not declared)"`` to build a message from.
+    """
+    if APPROVED_BY not in meta:
+        return "it has no approved-by"
+    found, bad = parse_approvers(meta[APPROVED_BY])
+    excluded = set(exclude)
+    valid: list[str] = []
+    notes: list[str] = []
+    for code in found:
+        declared = volunteers.get(code)
+        if code in excluded:
+            notes.append(f"{code} is reimbursed by it")
+        elif declared is None:
+            notes.append(f"{code} is not declared as aid-volunteer")
+        elif declared > date:
+            notes.append(f"{code} is declared only from {declared}")
+        else:
+            valid.append(code)
+    if bad:
+        where = ", ".join(ordinal(p) for p in bad)
+        notes.append(f"the {where} item is not a volunteer code")
+    if len(valid) >= needed:
+        return None
+    people = "volunteer" if len(valid) == 1 else "volunteers"
+    detail = f" ({'; '.join(notes)})" if notes else ""
+    return f"approved-by names {len(valid)} distinct declared {people}{detail}"
