@@ -105,8 +105,8 @@ def validate(
             account = posting.account
             if account.startswith(_GRANT_PREFIXES):
                 units = posting.units
-                number = units.number if units is not None else None
-                if isinstance(number, Decimal) and number > 0:
+                number = None if units is None else units.number
+                if units is not None and isinstance(number, Decimal) and number > 0:
                     if totals is None:
                         totals = {}
                     totals[units.currency] = totals.get(units.currency, _ZERO) + number

@@ -131,8 +131,12 @@ def validate(
             if recipient is None:
                 recipient = entry.meta.get(RECIPIENT)
             units = posting.units
-            number = units.number if units is not None else None
-            if not isinstance(recipient, str) or not isinstance(number, Decimal):
+            number = None if units is None else units.number
+            if (
+                units is None
+                or not isinstance(recipient, str)
+                or not isinstance(number, Decimal)
+            ):
                 continue  # a missing recipient is the recipients rule's finding
             if grants is None:
                 grants = {}

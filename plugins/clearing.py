@@ -102,8 +102,8 @@ def validate(
             if not account.startswith(clearing):
                 continue
             units = posting.units
-            amount = units.number if units is not None else None
-            if not isinstance(amount, Decimal) or amount == 0:
+            amount = None if units is None else units.number
+            if units is None or not isinstance(amount, Decimal) or amount == 0:
                 continue
             key = (account, units.currency)
             queue = lots.get(key)

@@ -222,8 +222,8 @@ def validate(
             if kind == _OTHER:
                 continue
             units = posting.units
-            number = units.number if units is not None else None
-            if not isinstance(number, Decimal):
+            number = None if units is None else units.number
+            if units is None or not isinstance(number, Decimal):
                 continue
             key = (fund, units.currency)
             deltas[key] = deltas.get(key, _ZERO) - number

@@ -145,8 +145,12 @@ def validate(
             if recipient is None:
                 recipient = entry.meta.get(RECIPIENT)
             units = posting.units
-            amount = units.number if units is not None else None
-            if not isinstance(recipient, str) or not isinstance(amount, Decimal):
+            amount = None if units is None else units.number
+            if (
+                units is None
+                or not isinstance(recipient, str)
+                or not isinstance(amount, Decimal)
+            ):
                 continue
             if amount == 0:
                 continue
