@@ -87,6 +87,14 @@ _REIMBURSED = accounts.REIMBURSEMENTS + ":"
 _ZERO = Decimal(0)
 
 
+def _role(account: str) -> str | None:
+    if account.startswith(_GRANT_PREFIXES):
+        return ""
+    if account.startswith(_REIMBURSED):
+        return account[len(_REIMBURSED) :].split(":", 1)[0] or None
+    return None
+
+
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
@@ -95,30 +103,51 @@ def validate(
     needed = policy.approvals.approvers
     volunteers: dict[str, dt.date] | None = None  # read when first needed
     errors: list[RuleError] = []
+    # account -> None (not involved), "" (a grant account) or the reimbursed V-code
+    involved: dict[str, str | None] = {}
     transaction = data.Transaction
+    decimal = Decimal
+    zero = _ZERO
     for entry in entries:
         if type(entry) is not transaction or entry.flag == PENDING_FLAG:
             continue
+        # the grant amount: one currency in locals, a dict only for several
+        currency1: str | None = None
+        total1 = zero
         totals: dict[str, Decimal] | None = None
         reimbursed: list[str] | None = None
         for posting in entry.postings:
             account = posting.account
-            if account.startswith(_GRANT_PREFIXES):
-                units = posting.units
-                number = None if units is None else units.number
-                if units is not None and isinstance(number, Decimal) and number > 0:
-                    if totals is None:
-                        totals = {}
-                    totals[units.currency] = totals.get(units.currency, _ZERO) + number
-            elif account.startswith(_REIMBURSED):
+            try:
+                role = involved[account]
+            except KeyError:
+                role = involved[account] = _role(account)
+            if role is None:
+                continue
+            if role:
                 if reimbursed is None:
                     reimbursed = []
-                reimbursed.append(account[len(_REIMBURSED) :].split(":", 1)[0])
-        over = (
-            [(total, currency) for currency, total in totals.items() if total > threshold]
-            if totals
-            else None
-        )
+                reimbursed.append(role)
+                continue
+            units = posting.units
+            if units is None:
+                continue
+            number, currency = units
+            if type(number) is not decimal or number <= zero:
+                continue
+            if currency1 is None or currency == currency1:
+                currency1 = currency
+                total1 += number
+            else:
+                if totals is None:
+                    totals = {}
+                totals[currency] = totals.get(currency, zero) + number
+        if currency1 is None or total1 <= threshold:
+            if not totals and not reimbursed:
+                continue
+        over = [(total1, currency1)] if currency1 is not None and total1 > threshold else []
+        if totals:
+            over += [(t, c) for c, t in totals.items() if t > threshold]
         if not over and not reimbursed:
             continue
         meta = entry.meta

@@ -101,7 +101,7 @@ class _Window:
     __slots__ = ("grants", "total")
 
     def __init__(self) -> None:
-        self.grants: deque[tuple[dt.date, Decimal]] = deque()
+        self.grants: deque[tuple[int, Decimal]] = deque()  # (date ordinal, amount)
         self.total = _ZERO
 
 
@@ -110,58 +110,77 @@ def validate(
 ) -> list[RuleError]:
     """Check the rolling household cap (one pass, a sliding window per household)."""
     cap = policy.caps.per_household
-    span = dt.timedelta(days=policy.caps.window_days)
+    span = policy.caps.window_days
     needed = policy.approvals.approvers
     volunteers: dict[str, dt.date] | None = None  # read on the first override only
     errors: list[RuleError] = []
     windows: dict[Key, _Window] = {}
     aid = accounts.AID
+    is_aid: dict[str, bool] = {}
     transaction = data.Transaction
+    decimal = Decimal
+    zero = _ZERO
     day: dt.date | None = None
-    cutoff = dt.date.min
+    ordinal = cutoff = 0
     for entry in entries:
         if type(entry) is not transaction or entry.flag == PENDING_FLAG:
             continue
-        grants: dict[Key, Decimal] | None = None
+        # the transaction's grants per household: nearly always one, kept in locals
+        key1: Key | None = None
+        amount1 = zero
+        more: dict[Key, Decimal] | None = None
         for posting in entry.postings:
-            if not posting.account.startswith(aid):
+            account = posting.account
+            hit = is_aid.get(account)
+            if hit is None:
+                hit = is_aid[account] = account.startswith(aid)
+            if not hit:
                 continue
             pmeta = posting.meta
             recipient = pmeta.get(RECIPIENT) if pmeta else None
             if recipient is None:
                 recipient = entry.meta.get(RECIPIENT)
             units = posting.units
-            number = None if units is None else units.number
-            if (
-                units is None
-                or not isinstance(recipient, str)
-                or not isinstance(number, Decimal)
-            ):
+            if units is None or type(recipient) is not str:
                 continue  # a missing recipient is the recipients rule's finding
-            if grants is None:
-                grants = {}
-            key = (recipient, units.currency)
-            grants[key] = grants.get(key, _ZERO) + number
-        if grants is None:
+            number, currency = units
+            if type(number) is not decimal:
+                continue
+            if key1 is None:
+                key1 = (recipient, currency)
+                amount1 = number
+            elif recipient == key1[0] and currency == key1[1]:
+                amount1 += number
+            else:
+                if more is None:
+                    more = {}
+                key = (recipient, currency)
+                more[key] = more.get(key, zero) + number
+        if key1 is None:
             continue
-        if entry.date != day:
-            day = entry.date
-            cutoff = day - span  # grants on or before this day are outside the window
-        for key, amount in grants.items():
+        date = entry.date
+        if date != day:
+            day = date
+            ordinal = date.toordinal()
+            cutoff = ordinal - span  # grants on or before this day are outside the window
+        grants = [(key1, amount1), *more.items()] if more else ((key1, amount1),)
+        for key, amount in grants:
             window = windows.get(key)
             if window is None:
                 window = windows[key] = _Window()
             queue = window.grants
+            total = window.total
             while queue and queue[0][0] <= cutoff:
-                window.total -= queue.popleft()[1]
-            queue.append((entry.date, amount))
-            window.total += amount
-            if amount <= 0 or window.total <= cap:
+                total -= queue.popleft()[1]
+            queue.append((ordinal, amount))
+            total += amount
+            window.total = total
+            if amount <= zero or total <= cap:
                 continue
             meta = entry.meta
             recipient, currency = key
             head = (
-                f"grants to {recipient} within {span.days} days reach "
+                f"grants to {recipient} within {span} days reach "
                 f"{money(window.total, currency)}, above the household cap of "
                 f"{money(cap, currency)}"
             )
@@ -184,7 +203,7 @@ def validate(
                 fixes.append('write the reason in override: "<reason>"')
             if volunteers is None:
                 volunteers = declarations(entries, "volunteer")
-            why = approval_problem(meta, entry.date, volunteers, needed)
+            why = approval_problem(meta, date, volunteers, needed)
             if why is not None:
                 problems.append(f"its override needs {needed} approvers, but {why}")
                 fixes.append(

@@ -155,7 +155,7 @@ def validate(
     volunteers: dict[str, dt.date] | None = None  # read on the first release only
     errors: list[RuleError] = []
     kinds: dict[str, int] = {}
-    balance: dict[Key, Decimal] = {}
+    balances: dict[str, dict[str, Decimal]] = {}  # currency -> fund -> balance
     blame: dict[Key, data.Transaction] = {}  # for the current day
     day: dt.date | None = None
 
@@ -166,7 +166,7 @@ def validate(
                 FundsError(
                     txn.meta,
                     f"fund '{fund}' is overspent: its balance at the end of {day} is "
-                    f"{money(balance[key], currency)}. Pay this from a fund that has "
+                    f"{money(balances[currency][fund], currency)}. Pay this from a fund that has "
                     f"the money, or record first the donation or release that funds it",
                     txn,
                 )
@@ -189,19 +189,29 @@ def validate(
 
     transaction = data.Transaction
     kind_of: Callable[[str], int] = _kind
+    decimal = Decimal
+    zero = _ZERO
+    fund_key = FUND
+    general = GENERAL_FUND
     for entry in entries:
         if type(entry) is not transaction:
             continue
-        if entry.date != day:
+        date = entry.date
+        if date != day:
             if blame:
                 close_day()
-            day = entry.date
+            day = date
         meta = entry.meta
-        txn_fund = meta.get(FUND, GENERAL_FUND)
-        txn_ok = txn_fund in known
+        txn_fund = meta.get(fund_key, general)
+        txn_ok = txn_fund is general or txn_fund in known
         if not txn_ok:
             undeclared(txn_fund, meta, entry)
-        deltas: dict[Key, Decimal] = {}
+        # What the transaction takes out of each (fund, currency): nearly always one
+        # pair, kept in locals; a dict only for the rare transaction with more.
+        fund1: str | None = None
+        currency1 = ""
+        out1 = zero
+        more: dict[Key, Decimal] | None = None
         releases: dict[str, Decimal] | None = None
         released_from: str | None = None
         for posting in entry.postings:
@@ -210,8 +220,8 @@ def validate(
             if kind is None:
                 kind = kinds[account] = kind_of(account)
             pmeta = posting.meta
-            if pmeta and FUND in pmeta:
-                fund = pmeta[FUND]
+            if pmeta is not None and fund_key in pmeta:
+                fund = pmeta[fund_key]
                 if fund not in known:
                     undeclared(fund, pmeta, entry)
                     continue
@@ -219,23 +229,36 @@ def validate(
                 fund = txn_fund
             else:
                 continue
-            if kind == _OTHER:
+            if not kind:  # _OTHER: not part of any fund balance
                 continue
             units = posting.units
-            number = None if units is None else units.number
-            if units is None or not isinstance(number, Decimal):
+            if units is None:
                 continue
-            key = (fund, units.currency)
-            deltas[key] = deltas.get(key, _ZERO) - number
+            number, currency = units
+            if type(number) is not decimal:
+                continue
+            if fund1 is None:
+                fund1 = fund
+                currency1 = currency
+                out1 = number
+            elif fund == fund1 and currency == currency1:
+                out1 += number
+            else:
+                if more is None:
+                    more = {}
+                key = (fund, currency)
+                more[key] = more.get(key, zero) - number
+            if kind == _INCOME:
+                continue
             if kind == _RELEASE:
                 if releases is None:
                     releases = {}
-                releases[units.currency] = releases.get(units.currency, _ZERO) + number
-                if number > 0 and fund in restricted:
+                releases[currency] = releases.get(currency, zero) + number
+                if number > zero and fund in restricted:
                     released_from = fund
                 continue
             allowed = restricted.get(fund)
-            if allowed is None or kind == _INCOME:
+            if allowed is None:
                 continue
             if kind == _EXPENSE:
                 if (
@@ -282,15 +305,33 @@ def validate(
                             entry,
                         )
                     )
-        for key, delta in deltas.items():
-            before = balance.get(key, _ZERO)
-            after = before + delta
-            balance[key] = after
-            if delta < 0:
-                if after < 0 and (before >= 0 or key not in blame):
-                    blame[key] = entry
-            elif after >= 0:
-                blame.pop(key, None)
+        if fund1 is None:
+            continue
+        # apply the changes; blame follows the docstring's definition
+        funds_in = balances.get(currency1)
+        if funds_in is None:
+            funds_in = balances[currency1] = {}
+        before = funds_in.get(fund1, zero)
+        after = before - out1
+        funds_in[fund1] = after
+        if out1 > zero:
+            if after < zero and (before >= zero or (fund1, currency1) not in blame):
+                blame[fund1, currency1] = entry
+        elif blame and after >= zero:
+            blame.pop((fund1, currency1), None)
+        if more:
+            for (fund, currency), delta in more.items():
+                funds_in = balances.get(currency)
+                if funds_in is None:
+                    funds_in = balances[currency] = {}
+                before = funds_in.get(fund, zero)
+                after = before + delta
+                funds_in[fund] = after
+                if delta < zero:
+                    if after < zero and (before >= zero or (fund, currency) not in blame):
+                        blame[fund, currency] = entry
+                elif blame and after >= zero:
+                    blame.pop((fund, currency), None)
     if blame:
         close_day()
     return errors

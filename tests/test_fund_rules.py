@@ -378,10 +378,10 @@ def test_parse_approvers_keeps_codes_and_hides_the_rest() -> None:
     codes, bad = conventions.parse_approvers(
         "V-9PGY6-V9EQN, someone, V-9PGY6-V9EQN,,V-Q2GD6-J5P70"
     )
-    assert codes == ["V-9PGY6-V9EQN", "V-Q2GD6-J5P70"]
-    assert bad == [2]
-    assert conventions.parse_approvers(42) == ([], [1])
-    assert conventions.parse_approvers("R-0M88G-E8HHQ") == ([], [1])
+    assert codes == ("V-9PGY6-V9EQN", "V-Q2GD6-J5P70")
+    assert bad == (2,)
+    assert conventions.parse_approvers(42) == ((), (1,))
+    assert conventions.parse_approvers("R-0M88G-E8HHQ") == ((), (1,))
 
 
 def test_ordinals() -> None:
