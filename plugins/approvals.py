@@ -66,9 +66,10 @@ from beancount.core import data
 from aidbooks.plugins import accounts
 from aidbooks.plugins.conventions import APPROVED_BY
 from aidbooks.plugins.conventions import PENDING_FLAG
+from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
-from aidbooks.plugins.conventions import declarations
 from aidbooks.plugins.conventions import money
+from aidbooks.plugins.conventions import note_declaration
 from aidbooks.plugins.conventions import parse_approvers
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
@@ -101,7 +102,8 @@ def validate(
     """Check approvals of large grants and of reimbursements (one pass)."""
     threshold = policy.approvals.threshold
     needed = policy.approvals.approvers
-    volunteers: dict[str, dt.date] | None = None  # read when first needed
+    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
+    unsure: list[tuple[data.Transaction, list[tuple[Decimal, str]], list[str]]] = []
     errors: list[RuleError] = []
     # account -> None (not involved), "" (a grant account) or the reimbursed V-code
     involved: dict[str, str | None] = {}
@@ -109,7 +111,10 @@ def validate(
     decimal = Decimal
     zero = _ZERO
     for entry in entries:
-        if type(entry) is not transaction or entry.flag == PENDING_FLAG:
+        if type(entry) is not transaction:
+            note_declaration(entry, VOLUNTEER, volunteers)
+            continue
+        if entry.flag == PENDING_FLAG:
             continue
         # the grant amount: one currency in locals, a dict only for several
         currency1: str | None = None
@@ -164,23 +169,25 @@ def validate(
                             entry,
                         )
                     )
-        if over:
-            if volunteers is None:
-                volunteers = declarations(entries, "volunteer")
-            why = approval_problem(meta, entry.date, volunteers, needed, reimbursed or ())
-            if why is not None:
-                total, currency = max(over)
-                errors.append(
-                    ApprovalsError(
-                        meta,
-                        f"this grant of {money(total, currency)} is above the approval "
-                        f"threshold of {money(threshold, currency)} and needs {needed} "
-                        f'approvers, but {why}. Add approved-by: "V-…, V-…" with '
-                        f"{needed} distinct declared volunteer codes, or flag it ! "
-                        f"while it waits for approval",
-                        entry,
-                    )
+        if over and approval_problem(
+            meta, entry.date, volunteers, needed, reimbursed or ()
+        ):
+            unsure.append((entry, over, reimbursed or []))  # decided once all are read
+    for entry, over, reimbursed in unsure:
+        why = approval_problem(entry.meta, entry.date, volunteers, needed, reimbursed)
+        if why is not None:
+            total, currency = max(over)
+            errors.append(
+                ApprovalsError(
+                    entry.meta,
+                    f"this grant of {money(total, currency)} is above the approval "
+                    f"threshold of {money(threshold, currency)} and needs {needed} "
+                    f'approvers, but {why}. Add approved-by: "V-…, V-…" with '
+                    f"{needed} distinct declared volunteer codes, or flag it ! "
+                    f"while it waits for approval",
+                    entry,
                 )
+            )
     return errors
 
 

@@ -75,9 +75,10 @@ from aidbooks.plugins import accounts
 from aidbooks.plugins.conventions import OVERRIDE
 from aidbooks.plugins.conventions import PENDING_FLAG
 from aidbooks.plugins.conventions import RECIPIENT
+from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
-from aidbooks.plugins.conventions import declarations
 from aidbooks.plugins.conventions import money
+from aidbooks.plugins.conventions import note_declaration
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
@@ -112,62 +113,73 @@ def validate(
     cap = policy.caps.per_household
     span = policy.caps.window_days
     needed = policy.approvals.approvers
-    volunteers: dict[str, dt.date] | None = None  # read on the first override only
+    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
+    unsure: list[tuple[data.Transaction, str, str, Decimal]] = []
     errors: list[RuleError] = []
-    windows: dict[Key, _Window] = {}
+    windows: dict[object, _Window] = {}  # recipient (or (recipient, currency)) -> window
+    main = policy.fund.currency
     aid = accounts.AID
     is_aid: dict[str, bool] = {}
     transaction = data.Transaction
     decimal = Decimal
     zero = _ZERO
+    pending = PENDING_FLAG
+    recipient_key = RECIPIENT
     day: dt.date | None = None
     ordinal = cutoff = 0
     for entry in entries:
-        if type(entry) is not transaction or entry.flag == PENDING_FLAG:
+        if type(entry) is not transaction:
+            note_declaration(entry, VOLUNTEER, volunteers)
+            continue
+        if entry.flag == pending:
             continue
         # the transaction's grants per household: nearly always one, kept in locals
-        key1: Key | None = None
+        recipient1: str | None = None
+        currency1 = main
         amount1 = zero
         more: dict[Key, Decimal] | None = None
         for posting in entry.postings:
             account = posting.account
-            hit = is_aid.get(account)
-            if hit is None:
+            try:
+                hit = is_aid[account]
+            except KeyError:
                 hit = is_aid[account] = account.startswith(aid)
             if not hit:
                 continue
             pmeta = posting.meta
-            recipient = pmeta.get(RECIPIENT) if pmeta else None
+            recipient = pmeta.get(recipient_key) if pmeta else None
             if recipient is None:
-                recipient = entry.meta.get(RECIPIENT)
+                recipient = entry.meta.get(recipient_key)
             units = posting.units
             if units is None or type(recipient) is not str:
                 continue  # a missing recipient is the recipients rule's finding
             number, currency = units
             if type(number) is not decimal:
                 continue
-            if key1 is None:
-                key1 = (recipient, currency)
+            if recipient1 is None:
+                recipient1 = recipient
+                currency1 = currency
                 amount1 = number
-            elif recipient == key1[0] and currency == key1[1]:
+            elif recipient == recipient1 and currency == currency1:
                 amount1 += number
             else:
                 if more is None:
                     more = {}
                 key = (recipient, currency)
                 more[key] = more.get(key, zero) + number
-        if key1 is None:
+        if recipient1 is None:
             continue
         date = entry.date
         if date != day:
             day = date
             ordinal = date.toordinal()
             cutoff = ordinal - span  # grants on or before this day are outside the window
-        grants = [(key1, amount1), *more.items()] if more else ((key1, amount1),)
-        for key, amount in grants:
-            window = windows.get(key)
+        grants = ((recipient1, currency1), amount1)
+        for (recipient, currency), amount in (grants, *more.items()) if more else (grants,):
+            window = windows.get(recipient if currency == main else (recipient, currency))
             if window is None:
-                window = windows[key] = _Window()
+                window = _Window()
+                windows[recipient if currency == main else (recipient, currency)] = window
             queue = window.grants
             total = window.total
             while queue and queue[0][0] <= cutoff:
@@ -175,10 +187,9 @@ def validate(
             queue.append((ordinal, amount))
             total += amount
             window.total = total
-            if amount <= zero or total <= cap:
+            if total <= cap or amount <= zero:
                 continue
             meta = entry.meta
-            recipient, currency = key
             head = (
                 f"grants to {recipient} within {span} days reach "
                 f"{money(window.total, currency)}, above the household cap of "
@@ -195,30 +206,38 @@ def validate(
                     )
                 )
                 continue
-            problems: list[str] = []
-            fixes: list[str] = []
             reason = meta[OVERRIDE]
-            if not isinstance(reason, str) or not reason.strip():
-                problems.append("its override gives no reason")
-                fixes.append('write the reason in override: "<reason>"')
-            if volunteers is None:
-                volunteers = declarations(entries, "volunteer")
-            why = approval_problem(meta, date, volunteers, needed)
-            if why is not None:
-                problems.append(f"its override needs {needed} approvers, but {why}")
-                fixes.append(
-                    f"add approved-by with {needed} distinct declared volunteer codes"
-                )
-            if not problems:
+            if (
+                isinstance(reason, str)
+                and reason.strip()
+                and approval_problem(meta, date, volunteers, needed) is None
+            ):
                 continue
-            fix = " and ".join(fixes)
-            errors.append(
-                CapsError(
-                    meta,
-                    f"{head}, and {' and '.join(problems)}. {fix[:1].upper()}{fix[1:]}",
-                    entry,
-                )
+            unsure.append((entry, recipient, currency, total))  # decided once all are read
+    for entry, recipient, currency, total in unsure:
+        meta = entry.meta
+        problems: list[str] = []
+        fixes: list[str] = []
+        reason = meta[OVERRIDE]
+        if not isinstance(reason, str) or not reason.strip():
+            problems.append("its override gives no reason")
+            fixes.append('write the reason in override: "<reason>"')
+        why = approval_problem(meta, entry.date, volunteers, needed)
+        if why is not None:
+            problems.append(f"its override needs {needed} approvers, but {why}")
+            fixes.append(f"add approved-by with {needed} distinct declared volunteer codes")
+        if not problems:
+            continue
+        fix = " and ".join(fixes)
+        errors.append(
+            CapsError(
+                meta,
+                f"grants to {recipient} within {span} days reach {money(total, currency)}, "
+                f"above the household cap of {money(cap, currency)}, and "
+                f"{' and '.join(problems)}. {fix[:1].upper()}{fix[1:]}",
+                entry,
             )
+        )
     return errors
 
 

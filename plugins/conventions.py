@@ -34,6 +34,7 @@ RECIPIENT = "recipient"
 APPROVED_BY = "approved-by"
 OVERRIDE = "override"
 PENDING_FLAG = "!"
+VOLUNTEER = codes.DECLARATION["volunteer"]  # the custom directive that declares one
 
 __all__ = [
     "APPROVED_BY",
@@ -42,10 +43,12 @@ __all__ = [
     "OVERRIDE",
     "PENDING_FLAG",
     "RECIPIENT",
+    "VOLUNTEER",
     "approval_problem",
     "declarations",
     "last_date",
     "money",
+    "note_declaration",
     "ordinal",
     "parse_approvers",
 ]
@@ -81,6 +84,20 @@ def declarations(entries: Iterable[data.Directive], kind: codes.Kind) -> dict[st
             if isinstance(value, str) and value not in found:
                 found[value] = entry.date
     return found
+
+
+def note_declaration(entry: data.Directive, kind: str, found: dict[str, dt.date]) -> None:
+    """Record ``entry`` in ``found`` if it declares a code with ``custom "<kind>"``.
+
+    For rules that collect declarations during their own pass instead of calling
+    :func:`declarations` first. Entries are sorted by date, but a declaration and a
+    transaction of the same day may come in either order, so such a rule re-checks,
+    at the end of its pass, what failed for want of a declaration.
+    """
+    if type(entry) is data.Custom and entry.type == kind and entry.values:
+        value = entry.values[0].value
+        if isinstance(value, str) and value not in found:
+            found[value] = entry.date
 
 
 def last_date(entries: Sequence[data.Directive]) -> dt.date | None:

@@ -95,9 +95,10 @@ from aidbooks.plugins import accounts
 from aidbooks.plugins.conventions import FUND
 from aidbooks.plugins.conventions import GENERAL_FUND
 from aidbooks.plugins.conventions import PENDING_FLAG
+from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
-from aidbooks.plugins.conventions import declarations
 from aidbooks.plugins.conventions import money
+from aidbooks.plugins.conventions import note_declaration
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
@@ -152,10 +153,13 @@ def validate(
     }
     listed = {name: fund.categories for name, fund in policy.funds.items()}
     needed = policy.approvals.approvers
-    volunteers: dict[str, dt.date] | None = None  # read on the first release only
+    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
+    unsure: list[tuple[data.Transaction, str]] = []  # releases to re-check at the end
     errors: list[RuleError] = []
     kinds: dict[str, int] = {}
-    balances: dict[str, dict[str, Decimal]] = {}  # currency -> fund -> balance
+    main = policy.fund.currency
+    main_funds: dict[str, Decimal] = {}
+    balances: dict[str, dict[str, Decimal]] = {main: main_funds}  # currency, fund
     blame: dict[Key, data.Transaction] = {}  # for the current day
     day: dt.date | None = None
 
@@ -195,6 +199,7 @@ def validate(
     general = GENERAL_FUND
     for entry in entries:
         if type(entry) is not transaction:
+            note_declaration(entry, VOLUNTEER, volunteers)
             continue
         date = entry.date
         if date != day:
@@ -216,8 +221,9 @@ def validate(
         released_from: str | None = None
         for posting in entry.postings:
             account = posting.account
-            kind = kinds.get(account)
-            if kind is None:
+            try:
+                kind = kinds[account]
+            except KeyError:
                 kind = kinds[account] = kind_of(account)
             pmeta = posting.meta
             if pmeta is not None and fund_key in pmeta:
@@ -291,26 +297,15 @@ def validate(
                         )
                     )
             if released_from is not None and entry.flag != PENDING_FLAG:
-                if volunteers is None:
-                    volunteers = declarations(entries, "volunteer")
-                why = approval_problem(meta, entry.date, volunteers, needed)
-                if why is not None:
-                    errors.append(
-                        FundsError(
-                            meta,
-                            f"this releases money from restricted fund "
-                            f"'{released_from}', which needs {needed} approvers whatever "
-                            f'the amount, but {why}. Add approved-by: "V-…, V-…" with '
-                            f"{needed} distinct declared volunteer codes",
-                            entry,
-                        )
-                    )
+                if approval_problem(meta, entry.date, volunteers, needed):
+                    unsure.append((entry, released_from))  # decided once all are read
         if fund1 is None:
             continue
         # apply the changes; blame follows the docstring's definition
-        funds_in = balances.get(currency1)
-        if funds_in is None:
-            funds_in = balances[currency1] = {}
+        if currency1 == main:
+            funds_in = main_funds
+        else:
+            funds_in = balances.setdefault(currency1, {})
         before = funds_in.get(fund1, zero)
         after = before - out1
         funds_in[fund1] = after
@@ -321,9 +316,7 @@ def validate(
             blame.pop((fund1, currency1), None)
         if more:
             for (fund, currency), delta in more.items():
-                funds_in = balances.get(currency)
-                if funds_in is None:
-                    funds_in = balances[currency] = {}
+                funds_in = balances.setdefault(currency, {})
                 before = funds_in.get(fund, zero)
                 after = before + delta
                 funds_in[fund] = after
@@ -334,6 +327,19 @@ def validate(
                     blame.pop((fund, currency), None)
     if blame:
         close_day()
+    for entry, released_from in unsure:
+        why = approval_problem(entry.meta, entry.date, volunteers, needed)
+        if why is not None:
+            errors.append(
+                FundsError(
+                    entry.meta,
+                    f"this releases money from restricted fund '{released_from}', which "
+                    f"needs {needed} approvers whatever the amount, but {why}. Add "
+                    f'approved-by: "V-…, V-…" with {needed} distinct declared volunteer '
+                    f"codes",
+                    entry,
+                )
+            )
     return errors
 
 
