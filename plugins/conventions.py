@@ -45,7 +45,6 @@ __all__ = [
     "RECIPIENT",
     "VOLUNTEER",
     "approval_problem",
-    "declarations",
     "last_date",
     "money",
     "note_declaration",
@@ -68,31 +67,15 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def declarations(entries: Iterable[data.Directive], kind: codes.Kind) -> dict[str, dt.date]:
-    """Map each code declared as ``kind`` to the date of its first declaration.
-
-    A declaration dated on or before a use counts for that use (the conventions);
-    comparing against the date (not the position in the sorted entries) makes that
-    hold for a declaration written on the same day in another file.
-    """
-    wanted = codes.DECLARATION[kind]
-    found: dict[str, dt.date] = {}
-    custom = data.Custom
-    for entry in entries:
-        if type(entry) is custom and entry.type == wanted and entry.values:
-            value = entry.values[0].value
-            if isinstance(value, str) and value not in found:
-                found[value] = entry.date
-    return found
-
-
 def note_declaration(entry: data.Directive, kind: str, found: dict[str, dt.date]) -> None:
     """Record ``entry`` in ``found`` if it declares a code with ``custom "<kind>"``.
 
-    For rules that collect declarations during their own pass instead of calling
-    :func:`declarations` first. Entries are sorted by date, but a declaration and a
-    transaction of the same day may come in either order, so such a rule re-checks,
-    at the end of its pass, what failed for want of a declaration.
+    ``found`` maps each code to the date of its first declaration; a declaration
+    dated on or before a use counts for that use (the conventions). Rules collect
+    declarations during their own pass; entries are sorted by date, but a
+    declaration and a transaction of the same day may come in either order (they
+    sort by line number, across files), so a rule re-checks at the end of its pass
+    whatever failed for want of a declaration.
     """
     if type(entry) is data.Custom and entry.type == kind and entry.values:
         value = entry.values[0].value

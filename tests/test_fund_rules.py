@@ -397,3 +397,35 @@ def test_ordinals() -> None:
         "22nd",
         "101st",
     ]
+
+
+SAME_DAY = """
+2025-01-01 open Assets:Bank:Checking USD
+2025-01-01 open Expenses:Aid:Rent USD
+2025-01-01 open Equity:Opening-Balances USD
+2025-01-01 custom "aid-volunteer" "V-9PGY6-V9EQN"
+
+2025-03-01 * "Rent assistance"
+  approved-by: "V-9PGY6-V9EQN, V-Q2GD6-J5P70"
+  Expenses:Aid:Rent   450.00 USD
+    recipient: "R-0M88G-E8HHQ"
+  Equity:Opening-Balances
+
+{date} custom "aid-volunteer" "V-Q2GD6-J5P70"
+"""
+
+
+@pytest.mark.parametrize(("date", "counts"), [("2025-03-01", True), ("2025-03-02", False)])
+def test_a_declaration_counts_from_its_date_not_its_place(date: str, counts: bool) -> None:
+    """Written after the grant, but dated the same day: it counts (and sorts after it)."""
+    entries, errors, options = loader.load_string(SAME_DAY.format(date=date))
+    assert errors == []
+    txn = next(e for e in entries if isinstance(e, data.Transaction))
+    custom = [e for e in entries if isinstance(e, data.Custom)][-1]
+    assert entries.index(txn) < entries.index(custom)
+    found = module("approvals").validate(entries, options, Policy())
+    if counts:
+        assert found == []
+    else:
+        assert len(found) == 1
+        assert "V-Q2GD6-J5P70 is declared only from 2025-03-02" in found[0].message
