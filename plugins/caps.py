@@ -79,6 +79,7 @@ from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
 from aidbooks.plugins.conventions import money
 from aidbooks.plugins.conventions import note_declaration
+from aidbooks.plugins.conventions import shown
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
@@ -191,7 +192,7 @@ def validate(
                 continue
             meta = entry.meta
             head = (
-                f"grants to {recipient} within {span} days reach "
+                f"grants to {shown(recipient, 'recipient')} within {span} days reach "
                 f"{money(window.total, currency)}, above the household cap of "
                 f"{money(cap, currency)}"
             )
@@ -232,7 +233,8 @@ def validate(
         errors.append(
             CapsError(
                 meta,
-                f"grants to {recipient} within {span} days reach {money(total, currency)}, "
+                f"grants to {shown(recipient, 'recipient')} within {span} days reach "
+                f"{money(total, currency)}, "
                 f"above the household cap of {money(cap, currency)}, and "
                 f"{' and '.join(problems)}. {fix[:1].upper()}{fix[1:]}",
                 entry,

@@ -50,12 +50,24 @@ __all__ = [
     "note_declaration",
     "ordinal",
     "parse_approvers",
+    "shown",
 ]
 
 
 def money(number: Decimal, currency: str) -> str:
     """Format an amount for a message: ``1234.50 USD``."""
     return f"{number:.2f} {currency}"
+
+
+def shown(code: str, kind: codes.Kind) -> str:
+    """A code as a message may show it: itself when valid, else a description.
+
+    Messages may name codes (they are what the books use), but whatever someone
+    wrote in a code's place (a name, a phone number) is never repeated.
+    """
+    if codes.problem(code, kind) is None:
+        return code
+    return f"a {kind} that is not a valid code (see the recipients check)"
 
 
 def ordinal(n: int) -> str:

@@ -84,6 +84,7 @@ Example (``aidbooks.toml`` declares ``[funds.legal]`` with categories Legal, Bai
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -178,14 +179,18 @@ def validate(
         blame.clear()
 
     def undeclared(value: object, meta: dict[str, Any], entry: data.Transaction) -> None:
+        # The value is not repeated: someone may have written a name there.
         if isinstance(value, str):
-            what = f"fund '{value}' is not declared in aidbooks.toml"
+            what = "fund: names a fund that is not declared in aidbooks.toml"
+            close = difflib.get_close_matches(value.strip().lower(), sorted(known), 1)
+            if close:
+                what += f" (did you mean '{close[0]}'?)"
         else:
-            what = "fund must be a quoted fund name"
+            what = "fund: must be a quoted fund name"
         errors.append(
             FundsError(
                 meta,
-                f"{what}. Use one of {', '.join(sorted(known))}, or declare it "
+                f"{what}. Use one of {', '.join(sorted(known))}, or declare the fund "
                 f"with a [funds.<name>] table in aidbooks.toml",
                 entry,
             )

@@ -62,6 +62,7 @@ from aidbooks.plugins import accounts
 from aidbooks.plugins.conventions import RECIPIENT
 from aidbooks.plugins.conventions import last_date
 from aidbooks.plugins.conventions import money
+from aidbooks.plugins.conventions import shown
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
@@ -120,7 +121,8 @@ def validate(
                 errors.append(
                     ReceivablesError(
                         txn.meta,
-                        f"returns of {account} for {recipient} exceed what was posted "
+                        f"returns of {account} for {shown(recipient, 'recipient')} exceed what "
+                        f"was posted "
                         f"for that household by {money(-state.balance, currency)} at "
                         f"the end of {day}. Check the amount and the recipient code "
                         f"against the bail or bond that was posted",
@@ -185,7 +187,8 @@ def validate(
                 errors.append(
                     ReceivablesError(
                         lot.entry.meta,
-                        f"{money(lot.open, currency)} of {account} for {recipient}, "
+                        f"{money(lot.open, currency)} of {account} for "
+                        f"{shown(recipient, 'recipient')}, "
                         f"posted on {lot.date}, is still owed after {age} days (at "
                         f"{now}, the last date in the books; the limit is {limit}). "
                         f"Follow it up and record what comes back, or write off what "

@@ -53,8 +53,12 @@ EXPECTED: dict[str, list[tuple[int, str, str]]] = {
             "fund 'legal' is restricted to Legal, Bail and cannot pay Expenses:Aid:Groceries",
         ),
         (65, "funds", "cannot pay Expenses:Fees:Venmo. Pay it from general"),
-        (69, "funds", "fund 'lgeal' is not declared in aidbooks.toml"),
-        (76, "funds", "fund 'bail' is not declared in aidbooks.toml"),
+        (
+            69,
+            "funds",
+            "names a fund that is not declared in aidbooks.toml (did you mean 'legal'?)",
+        ),
+        (76, "funds", "names a fund that is not declared in aidbooks.toml. Use one of"),
         (
             81,
             "funds",
@@ -429,3 +433,32 @@ def test_a_declaration_counts_from_its_date_not_its_place(date: str, counts: boo
     else:
         assert len(found) == 1
         assert "V-Q2GD6-J5P70 is declared only from 2025-03-02" in found[0].message
+
+
+LEAKY = """
+2025-01-01 open Assets:Bank:Checking USD
+2025-01-01 open Assets:Receivable:Bail USD
+2025-01-01 open Expenses:Aid:Rent USD
+2025-01-01 open Equity:Opening-Balances USD
+
+2025-03-01 * "Rent assistance"
+  fund: "Maria Example"
+  approved-by: "Maria Example, 555-0100"
+  Expenses:Aid:Rent   900.00 USD
+    recipient: "Maria Example"
+  Equity:Opening-Balances
+
+2025-03-02 * "Bail returned"
+  Assets:Bank:Checking   500.00 USD
+  Assets:Receivable:Bail  -500.00 USD
+    recipient: "Maria Example"
+"""
+
+
+def test_what_someone_wrote_in_place_of_a_code_is_never_repeated() -> None:
+    entries, errors, options = loader.load_string(LEAKY)
+    assert errors == []
+    found = [f for rule in RULES for f in module(rule).validate(entries, options, Policy())]
+    assert {f.rule for f in found} >= {"funds", "approvals", "caps", "receivables"}
+    for finding in found:
+        assert "Maria" not in finding.message and "555" not in finding.message
