@@ -21,6 +21,7 @@ import pytest
 from beancount import loader
 from beancount.core import data
 
+from aidbooks.books import load_books
 from aidbooks.plugins import conventions
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
@@ -144,7 +145,7 @@ def module(rule: str) -> ModuleType:
 
 
 def load(path: Path) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
-    return loader.load_file(str(path))
+    return load_books(path)
 
 
 def located(errors: list[Any]) -> list[tuple[str, int, str]]:
@@ -239,7 +240,7 @@ def test_an_invalid_policy_is_one_finding_not_a_traceback(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def example() -> tuple[list[data.Directive], dict[str, Any], Policy]:
-    entries, errors, options = loader.load_file(str(LEDGER))
+    entries, errors, options = load_books(LEDGER)
     assert [e.message for e in errors] == []
     return entries, options, load_policy(LEDGER.parent / "aidbooks.toml")
 
