@@ -93,13 +93,18 @@ def validate(
     errors: list[RuleError] = []
     lots: dict[Key, deque[_Lot]] = {}
     clearing = accounts.CLEARING
+    is_clearing: dict[str, bool] = {}
     transaction = data.Transaction
     for entry in entries:
         if type(entry) is not transaction:
             continue
         for posting in entry.postings:
             account = posting.account
-            if not account.startswith(clearing):
+            try:
+                hit = is_clearing[account]
+            except KeyError:
+                hit = is_clearing[account] = account.startswith(clearing)
+            if not hit:
                 continue
             units = posting.units
             amount = None if units is None else units.number

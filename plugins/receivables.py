@@ -110,6 +110,7 @@ def validate(
     owed: dict[Key, _Owed] = {}
     returns: dict[Key, data.Transaction] = {}  # the last return of the current day
     receivable = accounts.RECEIVABLE
+    is_receivable: dict[str, bool] = {}
     transaction = data.Transaction
     day: dt.date | None = None
 
@@ -134,14 +135,18 @@ def validate(
     for entry in entries:
         if type(entry) is not transaction:
             continue
-        if entry.date != day:
-            if returns:
-                close_day()
-            day = entry.date
         for posting in entry.postings:
             account = posting.account
-            if not account.startswith(receivable):
+            try:
+                hit = is_receivable[account]
+            except KeyError:
+                hit = is_receivable[account] = account.startswith(receivable)
+            if not hit:
                 continue
+            if entry.date != day:  # only days with receivables need closing
+                if returns:
+                    close_day()
+                day = entry.date
             pmeta = posting.meta
             recipient = pmeta.get(RECIPIENT) if pmeta else None
             if recipient is None:
