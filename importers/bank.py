@@ -157,7 +157,7 @@ def classify(
         "WIRE_INCOMING": "Wire received",
         "ACH_CREDIT": "Transfer received",
         "ACH_DEBIT": "Payment sent",
-        "BILLPAY": "Bill paid",
+        "BILLPAY": "Online payment",
     }.get(code, "Bank row")
     record.narration = f"{label}, to categorise"
 

@@ -72,6 +72,8 @@ from aidbooks.plugins import pii
 AID_UNCATEGORIZED = "Expenses:Aid:Uncategorized"
 EXPENSES_UNCATEGORIZED = "Expenses:Uncategorized"
 INCOME_UNCATEGORIZED = "Income:Uncategorized"
+#: Counterparty values that name nobody (never turned into a code).
+NOBODY = frozenset({"", "anonymous", "anonymous donor", "anónimo", "anonimo", "(none)", "none"})
 #: Posting metadata that keeps a conversion's total price (rendered as ``@@``).
 TOTAL_PRICE = "__total_price__"
 #: Where `aidbooks import` declares the recipient codes it derives.
@@ -408,6 +410,8 @@ class Session:
             )
         counter = record.counter
         counter_meta: dict[str, Any] | None = None
+        if record.counterparty.strip().casefold() in NOBODY:
+            record.counterparty = ""
         if kind in (Kind.DONATION, Kind.DONATION_REVERSAL):
             account = accounts.DONATIONS + channel
             if record.counterparty and self.donors != "drop":
@@ -432,9 +436,9 @@ class Session:
                 counter_meta = {"recipient": self._recipient(record.counterparty)}
             if not narration:
                 narration = (
-                    "Grant to categorise"
+                    "Aid payment, to categorise"
                     if kind == Kind.GRANT
-                    else "Grant returned, to categorise"
+                    else "Aid payment returned, to categorise"
                 )
         elif kind == Kind.TRANSFER:
             account = accounts.CLEARING + channel
@@ -447,7 +451,7 @@ class Session:
         elif kind == Kind.PURCHASE:
             flag = "!"
             account = EXPENSES_UNCATEGORIZED
-            narration = narration or "Card purchase, to categorise"
+            narration = narration or "Purchase, to categorise"
         else:
             flag = "!"
             account = EXPENSES_UNCATEGORIZED if counter > 0 else INCOME_UNCATEGORIZED
