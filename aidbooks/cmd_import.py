@@ -36,6 +36,7 @@ from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.importers.booking import AID_UNCATEGORIZED
 from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.records import label
 from aidbooks.importers.run import LOCK_NAME
 from aidbooks.importers.run import FileReport
 from aidbooks.importers.run import ImportRun
@@ -59,10 +60,9 @@ def _lines(numbers: list[int], limit: int = 12) -> str:
 
 
 def _safe(text: str, scanner: Scanner) -> str:
-    """A status or reason from an export, or a placeholder if it looks personal."""
-    if len(text) > 60 or scanner.kinds(text):
-        return "(a value that looks like personal data)"
-    return text
+    """A status from an export: a short word, or a placeholder if it looks personal."""
+    text = label(text)
+    return "(hidden)" if scanner.kinds(text) else text
 
 
 def _display(path: Path) -> str:
@@ -118,9 +118,9 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
     ]
     by_reason: dict[str, list[int]] = defaultdict(list)
     for skip in report.skipped:
-        by_reason[_safe(skip.reason, scanner)].append(skip.lineno)
+        by_reason[skip.reason].append(skip.lineno)
     for reason, numbers in sorted(by_reason.items()):
-        where = _lines(numbers)
+        where = _lines(sorted(numbers))
         out.append(
             f"  skipped ({len(numbers)}): {reason}" + (f" — line {where}" if where else "")
         )

@@ -73,7 +73,9 @@ AID_UNCATEGORIZED = "Expenses:Aid:Uncategorized"
 EXPENSES_UNCATEGORIZED = "Expenses:Uncategorized"
 INCOME_UNCATEGORIZED = "Income:Uncategorized"
 #: Counterparty values that name nobody (never turned into a code).
-NOBODY = frozenset({"", "anonymous", "anonymous donor", "anónimo", "anonimo", "(none)", "none"})
+NOBODY = frozenset(
+    {"", "anonymous", "anonymous donor", "anónimo", "anonimo", "(none)", "none"}
+)
 #: Posting metadata that keeps a conversion's total price (rendered as ``@@``).
 TOTAL_PRICE = "__total_price__"
 #: Where `aidbooks import` declares the recipient codes it derives.
@@ -81,7 +83,7 @@ CODES_FILE = "imports/codes.beancount"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
-_SAFE_TIME = re.compile(r"[0-9A-Za-z:/.+\-\[\] ]{4,40}")
+_SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
 #: Metadata values that are machine tokens (ids, timestamps): checked by shape.
 _MACHINE_KEYS = re.compile(r"[a-z][a-z0-9]*-(?:id(?:-\d+)?|source|group|ref)|timestamp")
 
@@ -116,14 +118,14 @@ class BookState:
         the ``ch_``/``po_`` behind a balance row), so another export of the same
         platform that names those objects directly is recognised.
       declared: recipient code -> (declaration date, file it is declared in).
-      opened: accounts with an ``open`` directive.
+      opened: accounts with an ``open`` directive -> its date.
       first_open: the earliest ``open`` date (new accounts are opened then).
     """
 
     ids: dict[str, dict[str, str | None]] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=dict)
     declared: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
-    opened: set[str] = field(default_factory=set)
+    opened: dict[str, dt.date] = field(default_factory=dict)
     first_open: dt.date | None = None
 
     @classmethod
@@ -147,7 +149,7 @@ class BookState:
                         else:
                             ids.setdefault(prefix, {})[value] = meta.get(f"{prefix}-status")
             elif isinstance(entry, data.Open):
-                state.opened.add(entry.account)
+                state.opened[entry.account] = entry.date
                 if state.first_open is None or entry.date < state.first_open:
                     state.first_open = entry.date
             elif (
@@ -261,12 +263,20 @@ class Session:
                 )
             else:
                 out.skipped.append(skip)
+        start = self.state.opened.get(source.money_account, self.state.first_open)
         step = 0
         for record in parsed.records:
             step += 1
             if progress is not None and step % 1000 == 0:
                 progress(1000)
             if self._seen(record, namespace, sources, source.prefix, out):
+                continue
+            if start is not None and record.date < start:
+                out.skipped.append(
+                    Skip(
+                        record.lineno, f"dated before the books begin ({start.isoformat()})"
+                    )
+                )
                 continue
             if record.net == ZERO and record.fee == ZERO and record.kind != Kind.CONVERSION:
                 out.skipped.append(Skip(record.lineno, "no money moved"))

@@ -41,6 +41,7 @@ from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import combine
 from aidbooks.importers.timeparse import local_date
@@ -140,7 +141,7 @@ class CashAppImporter(ExportImporter):
                 parsed.skipped.append(
                     Skip(
                         row.lineno,
-                        f"status '{status or 'empty'}' is not final",
+                        not_final(status),
                         ident,
                         status,
                     )

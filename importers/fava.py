@@ -46,4 +46,4 @@ def _lift_size_limit() -> None:
     except ImportError:  # pragma: no cover - Fava is a dependency
         return
     if hasattr(ingest, "_FILE_TOO_LARGE_THRESHOLD"):
-        ingest._FILE_TOO_LARGE_THRESHOLD = FILE_LIMIT  # noqa: SLF001
+        ingest._FILE_TOO_LARGE_THRESHOLD = FILE_LIMIT

@@ -68,6 +68,7 @@ from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import combine
 from aidbooks.importers.timeparse import local_date
@@ -229,7 +230,7 @@ class MappedImporter(ExportImporter):
                 parsed.skipped.append(
                     Skip(
                         row.lineno,
-                        f"status '{status or 'empty'}' is not final",
+                        not_final(status),
                         ident,
                         status,
                     )

@@ -66,6 +66,7 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import combine
 from aidbooks.importers.timeparse import date_order
 from aidbooks.importers.timeparse import local_date
@@ -271,9 +272,7 @@ class PayPalImporter(ExportImporter):
         type_text = cols.get(cells, "type")
         kind_text = fold(type_text)
         if fold(status) not in FINAL:
-            return Skip(
-                row.lineno, f"status '{status or 'empty'}' is not final", ident, status
-            )
+            return Skip(row.lineno, not_final(status), ident, status)
         if fold(cols.get(cells, "impact")) in MEMO:
             return Skip(row.lineno, "memo row (no balance change)", ident, status)
         if _has(kind_text, HOLD_WORDS) and not _has(kind_text, FEE_WORDS):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
@@ -118,6 +119,26 @@ class Skip:
     reason: str
     id: str = ""
     status: str = ""
+
+
+_LABEL = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ _()-]{0,29}")
+
+
+def label(text: str) -> str:
+    """A status as the summary may print it: a short word, else a placeholder.
+
+    Statuses come from the export; a malformed file could put anything in that
+    column, so only short words are echoed.
+    """
+    text = text.strip()
+    if not text:
+        return "empty"
+    return text if _LABEL.fullmatch(text) else "unreadable"
+
+
+def not_final(status: str) -> str:
+    """The skip reason for a row whose status is not final."""
+    return f"status '{label(status)}' is not final"
 
 
 @dataclass(frozen=True, slots=True)

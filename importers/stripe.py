@@ -52,6 +52,7 @@ from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import local_date
 from aidbooks.importers.timeparse import parse_date
@@ -218,11 +219,7 @@ class StripeImporter(ExportImporter):
         cells = row.cells
         status = cols.get(cells, "status")
         if status.casefold() not in ("paid", "refunded", "succeeded"):
-            return [
-                Skip(
-                    row.lineno, f"status '{status or 'empty'}' is not final", ident, status
-                )
-            ]
+            return [Skip(row.lineno, not_final(status), ident, status)]
         raw = cols.get(cells, "created")
         moment = when(lambda: stamp(raw), "Created date (UTC)")
         gross = amount(cols.get(cells, "amount"), "Amount")
@@ -275,11 +272,7 @@ class StripeImporter(ExportImporter):
         cells = row.cells
         status = cols.get(cells, "status")
         if status.casefold() != "paid":
-            return [
-                Skip(
-                    row.lineno, f"status '{status or 'empty'}' is not final", ident, status
-                )
-            ]
+            return [Skip(row.lineno, not_final(status), ident, status)]
         raw = cols.get(cells, "created") or cols.get(cells, "arrival")
         moment = when(lambda: stamp(raw), "Created (UTC)")
         gross = amount(cols.get(cells, "amount"), "Amount")

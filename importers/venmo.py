@@ -49,6 +49,7 @@ from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import combine
 from aidbooks.importers.timeparse import local_date
 from aidbooks.importers.timeparse import parse_clock
@@ -137,7 +138,7 @@ class VenmoImporter(ExportImporter):
                 parsed.skipped.append(
                     Skip(
                         row.lineno,
-                        f"status '{status or 'empty'}' is not final",
+                        not_final(status),
                         ident,
                         status,
                     )

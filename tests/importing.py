@@ -82,7 +82,9 @@ def golden_text(path: Path) -> str:
     lines += [f";; skipped line {s.lineno}: {s.reason}" for s in booked.skipped]
     lines += [f";; problem line {p.lineno}: {p.what}. {p.fix}." for p in booked.problems]
     if parsed.statement_balance:
-        lines += [f";; statement balance: {v} {c}" for c, v in parsed.statement_balance.items()]
+        lines += [
+            f";; statement balance: {v} {c}" for c, v in parsed.statement_balance.items()
+        ]
     out = "\n".join(lines) + "\n\n"
     for entry in declarations(session, str(path)):
         if isinstance(entry, data.Open):
@@ -104,7 +106,6 @@ PERSONAL_COLUMNS = {
     "to email address",
     "notes",
     "name of sender/receiver",
-    "description",
     "nombre",
     "correo electrónico del remitente",
     "correo electrónico del destinatario",
@@ -122,7 +123,6 @@ PERSONAL_COLUMNS = {
     "donor first name",
     "donor last name",
     "donor addr1",
-    "donor email",
     "donor phone",
     "donor employer",
     "comments",
@@ -168,6 +168,10 @@ def personal_strings() -> set[str]:
                 continue
             for name, cell in zip(header, row, strict=False):
                 value = cell.strip()
-                if name in PERSONAL_COLUMNS and len(value) >= 4 and value not in NOT_PERSONAL:
+                if name in PERSONAL_COLUMNS and value not in NOT_PERSONAL:
                     found.add(value)
-    return {s for s in found if s and s.casefold() != "(none)"}
+    return {
+        s
+        for s in found
+        if s.casefold() != "(none)" and (" " in s or "@" in s or len(s) >= 6)
+    }

@@ -29,7 +29,7 @@ def test_fixture_matches_golden(path: Path) -> None:
     actual = golden_text(path)
     if UPDATE:
         expected_path.write_text(actual, encoding="utf-8")
-    assert expected_path.exists(), f"no golden file; run with AIDBOOKS_UPDATE_GOLDEN=1 once"
+    assert expected_path.exists(), "no golden file; run with AIDBOOKS_UPDATE_GOLDEN=1 once"
     assert actual == expected_path.read_text(encoding="utf-8")
 
 
