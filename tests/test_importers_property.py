@@ -20,7 +20,9 @@ import io
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pytest
 from beancount.core import data
 from hypothesis import HealthCheck
 from hypothesis import given
@@ -37,6 +39,7 @@ from aidbooks.importers.venmo import VenmoImporter
 from tests.importing import settings
 
 CENT = Decimal("0.01")
+Row = tuple[Any, ...]
 PROPERTY = hsettings(
     max_examples=40,
     deadline=None,
@@ -127,13 +130,18 @@ venmo_rows = st.lists(
 
 @PROPERTY
 @given(rows=venmo_rows)
-def test_venmo_statement_conserves_money(rows: list[tuple], tmp_path_factory) -> None:  # type: ignore[type-arg,no-untyped-def]
-    header = [""] + (
-        "ID,Datetime,Type,Status,Note,From,To,Amount (total),Amount (tip),Amount (tax),"
-        "Amount (fee),Tax Rate,Tax Exempt,Funding Source,Destination,Beginning Balance,"
-        "Ending Balance,Statement Period Venmo Fees,Terminal Location,Year to Date Venmo Fees,"
-        "Disclaimer"
-    ).split(",")
+def test_venmo_statement_conserves_money(
+    rows: list[Row], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    header = [
+        "",
+        *(
+            "ID,Datetime,Type,Status,Note,From,To,Amount (total),Amount (tip),Amount (tax),"
+            "Amount (fee),Tax Rate,Tax Exempt,Funding Source,Destination,Beginning Balance,"
+            "Ending Balance,Statement Period Venmo Fees,Terminal Location,Year to Date Venmo Fees,"
+            "Disclaimer"
+        ).split(","),
+    ]
     out = io.StringIO()
     out.write(
         "Account Statement - (@fund) " + "," * 21 + "\nAccount Activity" + "," * 21 + "\n"
@@ -224,7 +232,9 @@ cash_rows = st.lists(
 
 @PROPERTY
 @given(rows=cash_rows)
-def test_cashapp_history_conserves_money(rows: list[tuple], tmp_path_factory) -> None:  # type: ignore[type-arg,no-untyped-def]
+def test_cashapp_history_conserves_money(
+    rows: list[Row], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(
@@ -296,7 +306,9 @@ paypal_rows = st.lists(
 
 @PROPERTY
 @given(rows=paypal_rows)
-def test_paypal_activity_conserves_money(rows: list[tuple], tmp_path_factory) -> None:  # type: ignore[type-arg,no-untyped-def]
+def test_paypal_activity_conserves_money(
+    rows: list[Row], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     writer.writerow(
