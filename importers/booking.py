@@ -39,8 +39,9 @@ This is where an export's rows meet the books (issue 5, "Rules for every importe
 * **Personal-data scan.** Every string about to be written — narration, payee,
   metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
   the row (it is listed, never written). Platform ids and raw timestamps are
-  shape-checked instead of phone-scanned (a 10–19 digit id is indistinguishable
-  from a phone number by its digits), but still scanned for every other kind.
+  shape-checked instead (a 10–19 digit id is indistinguishable from a phone
+  number by its digits; a timestamp already passed a strict date parser); ids
+  with letters are still scanned for every kind but phone numbers.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ CODES_FILE = "imports/codes.beancount"
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
+#: Metadata the session derives itself (codes) or Beancount adds: not scanned.
+_NOT_SCANNED = frozenset({"filename", "lineno", "donor", "recipient"})
 #: Metadata values that are machine tokens (ids, timestamps): checked by shape.
 _MACHINE_KEYS = re.compile(r"[a-z][a-z0-9]*-(?:id(?:-\d+)?|source|group|ref)|timestamp")
 
@@ -209,6 +212,7 @@ class Session:
         self.new_codes: dict[str, dt.date] = {}
         #: code declared in imports/codes.beancount after a grant now imported -> new date
         self.redate: dict[str, dt.date] = {}
+        self._machine: dict[str, bool] = {}
         #: account not opened in the books -> (first use, currency)
         self.new_accounts: dict[str, tuple[dt.date, str]] = {}
 
@@ -480,32 +484,61 @@ class Session:
         )
 
     def _scan(self, entry: data.Transaction) -> tuple[str, str] | None:
-        """Return (what, fix) if anything about to be written is personal data."""
-        scanner = self.settings.scanner
-        texts: list[tuple[str, str, bool]] = [("narration", entry.narration or "", False)]
+        """Return (what, fix) if anything about to be written is personal data.
+
+        Codes the session derived (``donor``, ``recipient``) are skipped: they are
+        made here, from the key, and cannot hold anything else.
+        """
+        kinds = self._kinds("narration", entry.narration or "")
+        if kinds:
+            return _pii_hit(kinds, "narration")
         if entry.payee:
-            texts.append(("payee", entry.payee, False))
-        for key, value in entry.meta.items():
-            if key in ("filename", "lineno") or not isinstance(value, str):
-                continue
-            texts.append((key, value, bool(_MACHINE_KEYS.fullmatch(key))))
-        for posting in entry.postings:
-            for key, value in (posting.meta or {}).items():
-                if isinstance(value, str) and key != "recipient" and key[0] != "_":
-                    texts.append((key, value, False))
-        for key, text, machine in texts:
-            if key in ("donor",) and codes.is_valid(text, "donor"):
-                continue
-            kinds = scanner.kinds(text)
-            if machine:
-                kinds = tuple(k for k in kinds if k != "phone")
+            kinds = self._kinds("payee", entry.payee)
             if kinds:
-                return (
-                    f"would write {pii.describe(kinds)} in '{key}'",
-                    "the row was not imported; check the export's columns "
-                    "(or the column mapping in aidbooks.toml)",
-                )
+                return _pii_hit(kinds, "payee")
+        for key, value in entry.meta.items():
+            if key in _NOT_SCANNED or type(value) is not str:
+                continue
+            kinds = self._kinds(key, value)
+            if kinds:
+                return _pii_hit(kinds, key)
+        for posting in entry.postings:
+            if not posting.meta:
+                continue
+            for key, value in posting.meta.items():
+                if key in _NOT_SCANNED or key[0] == "_" or type(value) is not str:
+                    continue
+                kinds = self._kinds(key, value)
+                if kinds:
+                    return _pii_hit(kinds, key)
         return None
+
+    def _kinds(self, key: str, text: str) -> tuple[str, ...]:
+        """Kinds of personal data in a value about to be written.
+
+        Machine tokens are checked by shape first: a raw timestamp already passed
+        a strict date parser (digits, separators, a zone name), and an id passed
+        :data:`_SAFE_ID` (no spaces, no ``@``). An all-digit id can only look like
+        a number (a phone, an SSN), which is what platform ids are, so it is not
+        scanned; other ids are scanned for everything but phone numbers.
+        """
+        machine = self._machine.get(key)
+        if machine is None:
+            machine = self._machine[key] = bool(_MACHINE_KEYS.fullmatch(key))
+        if machine:
+            if key == "timestamp" or text.isdigit():
+                return ()
+            kinds = self.settings.scanner.kinds(text)
+            return tuple(k for k in kinds if k != "phone") if kinds else kinds
+        return self.settings.scanner.kinds(text)
+
+
+def _pii_hit(kinds: tuple[str, ...], key: str) -> tuple[str, str]:
+    return (
+        f"would write {pii.describe(kinds)} in '{key}'",
+        "the row was not imported; check the export's columns "
+        "(or the column mapping in aidbooks.toml)",
+    )
 
 
 class _RowError(Exception):
