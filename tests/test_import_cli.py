@@ -213,23 +213,21 @@ def test_status_changes_are_reported(
 def test_personal_data_in_what_would_be_written_rejects_the_row(
     books: Path, runner: CliRunner, tmp_path: Path
 ) -> None:
-    """An allowlisted organisation name that carries a phone number is refused as payee."""
-    policy = books.parent / "aidbooks.toml"
-    policy.write_text(
-        policy.read_text().replace(
-            'organisations = ["Riverside Water Utility"]',
-            'organisations = ["Water Co call 312-555-0143"]',
+    """A malformed download whose reference column holds an e-mail is refused, not written."""
+    text = (DATA / "paypal" / "activity-en.csv").read_bytes().decode("utf-8-sig")
+    broken = tmp_path / "download.csv"
+    broken.write_text(
+        text.replace(
+            '"9ZY87654XW3210987","1AB23456CD7890123"', '"9ZY87654XW3210987","donor.a@example.org"'
         )
     )
-    lines = (DATA / "venmo" / "statement-2025-05.csv").read_text().splitlines(keepends=True)
-    row = ",4100000000000000077,2025-05-03T14:22:10,Payment,Complete,,Fund Account,Water Co call 312-555-0143,- $5.00,,0,,0,,Venmo balance,,,,,Venmo,,\n"
-    small = tmp_path / "small.csv"
-    small.write_text("".join(lines[:3]) + row)
-    code, out, _ = invoke(runner, "import", str(small), "--ledger", str(books))
+    code, out, _ = invoke(runner, "import", str(broken), "--ledger", str(books))
     assert code == 1
-    assert "would write a phone number in 'payee'" in out
-    assert "312-555-0143" not in out
-    assert not (books.parent / "imports" / "venmo.beancount").exists()
+    assert "download.csv:3: would write an e-mail address in 'paypal-ref'" in out
+    assert "donor.a@example.org" not in out
+    written = (books.parent / "imports" / "paypal.beancount").read_text()
+    assert "9ZY87654XW3210987" not in written and "donor.a@example.org" not in written
+    assert "1AB23456CD7890123" in written  # the other rows were imported
 
 
 def test_output_never_holds_personal_data(books: Path, runner: CliRunner) -> None:
