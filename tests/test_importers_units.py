@@ -278,6 +278,13 @@ def test_an_older_statement_moves_the_declaration_earlier(
     books = tmp_path / "books"
     assert invoke(runner, "init", str(books), "--key-file", str(tmp_path / "k"))[0] == 0
     main = books / "main.beancount"
+    start = next(
+        p for p in books.joinpath("accounts.beancount").read_text().split() if p[:2] == "20"
+    )
+    (books / "books" / "opening.beancount").write_text(
+        f'{start} * "Opening balances"\n  Assets:Bank:Checking  5000.00 USD\n'
+        "  Equity:Opening-Balances\n"
+    )
     may = DATA / "venmo" / "statement-2025-05.csv"
     assert invoke(runner, "import", str(may), "--ledger", str(main))[0] == 0
     april = tmp_path / "april.csv"
