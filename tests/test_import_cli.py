@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import pty
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import filelock
@@ -12,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from aidbooks.importers.run import LOCK_NAME
+from tests.helpers import BIN
 from tests.helpers import invoke
 from tests.helpers import run
 from tests.importing import DATA
@@ -218,7 +222,8 @@ def test_personal_data_in_what_would_be_written_rejects_the_row(
     broken = tmp_path / "download.csv"
     broken.write_text(
         text.replace(
-            '"9ZY87654XW3210987","1AB23456CD7890123"', '"9ZY87654XW3210987","donor.a@example.org"'
+            '"9ZY87654XW3210987","1AB23456CD7890123"',
+            '"9ZY87654XW3210987","donor.a@example.org"',
         )
     )
     code, out, _ = invoke(runner, "import", str(broken), "--ledger", str(books))
@@ -248,3 +253,70 @@ def test_ledger_without_the_imports_include_is_refused(books: Path) -> None:
     result = run("aidbooks", "import", str(DATA / "venmo"), "--ledger", str(books))
     assert result.returncode == 2
     assert 'does not include "imports/*.beancount"' in result.stderr
+
+
+def _statement(path: Path, rows: int) -> None:
+    head = (
+        (DATA / "venmo" / "statement-2025-05.csv").read_text().splitlines(keepends=True)[:3]
+    )
+    body = [
+        f",42000000000{n:08d},2025-05-{1 + n % 28:02d}T12:00:00,Payment,Complete,,"
+        f"Donor {n % 9},Fund Account,+ $2.00,,0,,0,,,Venmo balance,,,,Venmo,,\n"
+        for n in range(rows)
+    ]
+    path.write_text("".join(head + body))
+
+
+def test_progress_shows_on_a_terminal_only(books: Path, tmp_path: Path) -> None:
+    big = tmp_path / "big.csv"
+    _statement(big, 6000)
+    piped = run("aidbooks", "import", str(big), "--ledger", str(books), "--dry-run")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""
+    primary, secondary = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [
+                str(BIN / "aidbooks"),
+                "import",
+                str(big),
+                "--ledger",
+                str(books),
+                "--dry-run",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            text=True,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        stdout, _ = process.communicate(timeout=120)
+    finally:
+        os.close(primary)
+    terminal = b"".join(chunks).decode("utf-8", "replace")
+    assert process.returncode == 0
+    assert "Loading the books" in terminal
+    assert "Booking rows" in terminal
+    assert "6000 imported" in stdout
+
+
+def test_a_missing_key_is_unusable_input(books: Path, tmp_path: Path) -> None:
+    result = run(
+        "aidbooks",
+        "import",
+        str(DATA / "venmo"),
+        "--ledger",
+        str(books),
+        env={"AIDBOOKS_KEY_FILE": str(tmp_path / "no.key")},
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "does not exist" in result.stderr

@@ -166,7 +166,9 @@ def test_venmo_statement_conserves_money(
         row[1] = str(4_100_000_000_000_000_000 + n)
         row[2] = when.strftime("%Y-%m-%dT%H:%M:%S")
         row[3], row[4], row[5] = kind, status, note
-        row[6], row[7] = (name, "Fund") if incoming else ("Fund", name)
+        # Payment: From pays To. Charge: From requested, To was charged.
+        payer_first = incoming == (kind != "Charge")
+        row[6], row[7] = (name, "Fund") if payer_first else ("Fund", name)
         row[8] = f"{sign} ${money(value)}"
         row[11] = f"- ${money(Decimal(fee) * CENT)}" if fee else ""
         row[14] = funding if not incoming else ""
