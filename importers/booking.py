@@ -36,6 +36,9 @@ This is where an export's rows meet the books (issue 5, "Rules for every importe
   **conflict**, reported and not imported; a stored ``<prefix>-status`` that
   changed between two final statuses is reported as a change (it needs action
   only when the change alters an amount).
+* **The books' start.** A row dated before the money account was opened (the
+  books begin there; an opening balance covers what came before) is listed as
+  skipped, not written, since Beancount would reject it.
 * **Personal-data scan.** Every string about to be written — narration, payee,
   metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
   the row (it is listed, never written). Platform ids and raw timestamps are
