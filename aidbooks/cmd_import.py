@@ -154,7 +154,12 @@ def _settings(ledger: Path) -> Settings:
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
 )
-@click.option("--ledger", "ledger_arg", default=None, help="The main ledger file.")
+@click.option(
+    "--ledger",
+    "ledger_arg",
+    default=None,
+    help="The main ledger file (default: $AIDBOOKS_LEDGER, else ledger/main.beancount).",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
 def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> None:
     """Import platform exports (FILE or DIR...) into the books."""
