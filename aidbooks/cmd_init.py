@@ -36,7 +36,11 @@ PLUGINS: tuple[str, ...] = (
 )
 
 #: Extra lines for Fava (extension, import config), appended to main.beancount.
-FAVA_LINES: tuple[str, ...] = ()
+FAVA_LINES: tuple[str, ...] = (
+    # importers (issue 5): Fava's import page runs import_config.py on downloads/
+    '{{ open_date }} custom "fava-option" "import-config" "import_config.py"',
+    '{{ open_date }} custom "fava-option" "import-dirs" "downloads"',
+)
 
 #: Template file -> where it goes in the new books.
 FILES = {
@@ -48,6 +52,7 @@ FILES = {
     "imports/codes.beancount": "imports/codes.beancount",
     "aidbooks.toml": "aidbooks.toml",
     "gitignore": ".gitignore",
+    "import_config.py": "import_config.py",
     "README.md": "README.md",
 }
 EXTRA_DIRS = ("downloads", "documents")
