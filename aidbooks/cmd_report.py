@@ -153,7 +153,8 @@ def report(
         )
         raise SystemExit(1)
     _progress(f"making the {period.label} report ...")
-    built = build(entries, options, policy, period, key, formats, languages, chain, context)
+    link = chain.link() if chain else None
+    built = build(entries, options, policy, period, key, formats, languages, link, context)
     write_folder(out, built.files)
     first = out / (html_name(languages[0]) if "html" in formats else "manifest.json")
     hidden = built.report.privacy.suppressed

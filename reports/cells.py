@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from typing import Literal
 
 from aidbooks.plugins import accounts as acc
@@ -139,8 +140,10 @@ class CellMaker:
     def __init__(self, aggregates: Aggregates) -> None:
         self.agg = aggregates
         self.by_group: dict[str, list[tuple[AtomKey, Atom]]] = {}
+        self.by_month: dict[str, list[tuple[AtomKey, Atom]]] = {}
         for key, atom in aggregates.atoms.items():
             self.by_group.setdefault(key[0], []).append((key, atom))
+            self.by_month.setdefault(key[1], []).append((key, atom))
         self.groups = sorted(self.by_group)
 
     # ---------------------------------------------------------------- helpers
@@ -157,7 +160,7 @@ class CellMaker:
         """Groups starting with ``prefix`` that have atoms in the window."""
         return [g for g in self.groups if g.startswith(prefix)]
 
-    def _before(self, prefix: str, fund: str | None = None) -> Decimal:
+    def _before(self, prefix: str | tuple[str, ...], fund: str | None = None) -> Decimal:
         total = ZERO
         for (group, f), amount in self.agg.before.items():
             if group.startswith(prefix) and (fund is None or f == fund):
@@ -217,29 +220,65 @@ class CellMaker:
             measure=measure,
         )
 
-    def balance(
-        self,
-        cell_id: str,
-        prefix: str,
-        upto: str,
-        *,
-        fund: str | None = None,
-        sign: int = 1,
-        extra: Iterable[tuple[AtomKey, Atom, int]] = (),
-    ) -> Cell:
-        """A balance after month ``upto``: history before the window plus atoms."""
-        months = [m for m in self.agg.months if m <= upto]
-        picked = [
-            (k, a, sign)
-            for k, a in self._atoms(self.groups_with(prefix), months)
-            if fund is None or k[2] == fund
+    def balance(self, cell_id: str, kinds: Iterable[str], upto: str) -> Cell:
+        """The balance of one or more kinds of :data:`BALANCES` after month ``upto``.
+
+        Its coefficients are the balance variables of those kinds at that month (see
+        :meth:`balance_relations`), so a report's balances stay sparse rows.
+        """
+        value = ZERO
+        coefficients: dict[AtomKey, int] = {}
+        for kind in kinds:
+            value += self.balance_value(kind, upto)
+            coefficients[balance_key(kind, upto)] = 1
+        return Cell(cell_id, "amount", False, value, coefficients, frozenset())
+
+    def _members(self, kind: str, month: str) -> Iterator[tuple[AtomKey, Atom]]:
+        prefix, fund = _balance_kind(kind)
+        for key, atom in self.by_month.get(month, ()):
+            if key[0].startswith(prefix) and (fund is None or key[2] == fund):
+                yield key, atom
+
+    def balance_value(self, kind: str, upto: str) -> Decimal:
+        """The exact balance of ``kind`` after month ``upto``."""
+        prefix, fund = _balance_kind(kind)
+        sign = -1 if fund is not None else 1
+        total = self._before(prefix, fund)
+        for month in self.agg.months:
+            if month > upto:
+                break
+            total += sum((a.amount for _, a in self._members(kind, month)), ZERO)
+        return sign * total
+
+    def balance_kinds(self) -> list[str]:
+        """Every kind of balance a report can show."""
+        return [
+            *(f"money:{k}" for k in MONEY_KINDS),
+            "giftcards",
+            "receivable:",
+            *(f"fund:{f}" for f in self.agg.funds),
         ]
-        return self._make(
-            cell_id,
-            [*picked, *extra],
-            flow=False,
-            constant=sign * self._before(prefix, fund),
-        )
+
+    def balance_relations(self) -> list[dict[AtomKey, int]]:
+        """How balances move, month by month, as relations readers know.
+
+        For every kind and month m: balance(m) - balance(m-1) - flows(m) = 0, where
+        the balance before the window is taken as known (a cautious assumption).
+        """
+        rows = []
+        for kind in self.balance_kinds():
+            _, fund = _balance_kind(kind)
+            sign = -1 if fund is not None else 1
+            previous: AtomKey | None = None
+            for month in self.agg.months:
+                row: dict[AtomKey, int] = {balance_key(kind, month): 1}
+                if previous is not None:
+                    row[previous] = -1
+                for key, _atom in self._members(kind, month):
+                    row[key] = row.get(key, 0) - sign
+                rows.append(row)
+                previous = balance_key(kind, month)
+        return rows
 
     # ----------------------------------------------------------------- tables
     def categories(self, period: Period) -> list[str]:
@@ -339,7 +378,7 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
         )
     )
     add(maker.flow("totals/operations", ops, months, lambda k: 1))
-    add(maker.balance("totals/on_hand_end", "money:", last))
+    add(maker.balance("totals/on_hand_end", [f"money:{k}" for k in MONEY_KINDS], last))
     add(grants)
 
     # households helped and the median grant
@@ -385,8 +424,8 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
 
     # cash on hand at the end, by kind of account
     for kind in MONEY_KINDS:
-        cell = maker.balance(f"on_hand/{kind}/amount", f"money:{kind}", last)
-        if cell.coefficients or cell.value:
+        cell = maker.balance(f"on_hand/{kind}/amount", [f"money:{kind}"], last)
+        if cell.value or any(True for _ in maker._atoms([f"money:{kind}"], agg.months)):
             add(cell)
 
     # gift cards
@@ -397,7 +436,7 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
                 "gift_cards/handed_out", ["giftcards"], months, lambda k: min(k[3], 0)
             )
         )
-        add(maker.balance("gift_cards/on_hand_end", "giftcards", last))
+        add(maker.balance("gift_cards/on_hand_end", ["giftcards"], last))
 
     # bail and bonds
     receivable = maker.groups_with("receivable:")
@@ -408,33 +447,27 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
         )
         add(posted)
         add(maker.flow("bail/returned", receivable, months, lambda k: min(k[3], 0)))
-        add(maker.balance("bail/outstanding_end", "receivable:", last))
+        add(maker.balance("bail/outstanding_end", ["receivable:"], last))
         add(bonds)
         add(_distinct("bail/households", posted, bonds.id))
 
     # funds: opening + received - spent = closing
     fund_groups = [g for g in maker.groups if g.startswith(FUND_GROUP_PREFIXES)]
-    earlier = [m for m in agg.months if m < first]
+    before_start = [m for m in agg.months if m < first]
     for fund in agg.funds:
         base = f"funds/{fund}"
+        kind = f"fund:{fund}"
         opening_atoms = [
-            (k, a, -1)
-            for k, a in maker._atoms(["equity:opening"], months)
-            if k[2] == fund
+            (k, a) for k, a in maker._atoms(["equity:opening"], months) if k[2] == fund
         ]
-        opening = maker._make(
-            f"{base}/opening",
-            [
-                *(
-                    (k, a, -1)
-                    for k, a in maker._atoms(fund_groups, earlier)
-                    if k[2] == fund
-                ),
-                *opening_atoms,
-            ],
-            flow=False,
-            constant=-_fund_before(agg, fund),
-        )
+        coefficients: dict[AtomKey, int] = {k: -1 for k, _ in opening_atoms}
+        value = -sum((a.amount for _, a in opening_atoms), ZERO)
+        if before_start:
+            coefficients[balance_key(kind, before_start[-1])] = 1
+            value += maker.balance_value(kind, before_start[-1])
+        else:
+            value += maker.balance_value(kind, "0000-00")
+        opening = Cell(f"{base}/opening", "amount", False, value, coefficients, frozenset())
         flows = [
             (k, a)
             for k, a in maker._atoms(fund_groups, months)
@@ -446,29 +479,26 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
         spent = maker._make(
             f"{base}/spent", ((k, a, 1) for k, a in flows if k[3] > 0), flow=True
         )
-        closing = maker._make(
-            f"{base}/closing",
-            (
-                (k, a, -1)
-                for k, a in maker._atoms(fund_groups, [*earlier, *months])
-                if k[2] == fund
-            ),
-            flow=False,
-            constant=-_fund_before(agg, fund),
-        )
+        closing = maker.balance(f"{base}/closing", [kind], last)
         cells.extend([opening, received, spent, closing])
     return cells
 
 
 FUND_GROUP_PREFIXES = ("income:", "fees:", "ops:", "aid:", "receivable:", "equity:")
+#: startswith() accepts a tuple: any fund group.
+FUND_GROUP_PREFIXES_ANY: Any = FUND_GROUP_PREFIXES
 
 
-def _fund_before(agg: Aggregates, fund: str) -> Decimal:
-    total = ZERO
-    for (group, f), amount in agg.before.items():
-        if f == fund and group.startswith(FUND_GROUP_PREFIXES):
-            total += amount
-    return total
+def balance_key(kind: str, month: str) -> AtomKey:
+    """The variable standing for the balance of ``kind`` at the end of ``month``."""
+    return ("=" + kind, month, "", 0, "")
+
+
+def _balance_kind(kind: str) -> tuple[str, str | None]:
+    """(group prefix, fund or None) of a kind of balance."""
+    if kind.startswith("fund:"):
+        return FUND_GROUP_PREFIXES_ANY, kind.split(":", 1)[1]
+    return kind, None
 
 
 def month_label_period(label: str) -> Period:

@@ -436,7 +436,7 @@ def plan(
         hidden,
         guarded,
         [(g, gone) for _, g, gone in context],
-        _identities(aggregates),
+        [*_identities(aggregates), *maker.balance_relations()],
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}

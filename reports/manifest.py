@@ -80,6 +80,8 @@ class Manifest(_Model):
     schema_: Literal["aidbooks.manifest/1"] = Field(default=MANIFEST_SCHEMA, alias="schema")
     fund: str
     period: str
+    formats: list[Literal["html", "md", "csv", "json"]]
+    languages: list[str]
     artifacts: dict[str, str]
     previous: Link | None
     context: list[Link] = Field(default_factory=list)

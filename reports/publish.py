@@ -39,6 +39,7 @@ from aidbooks.reports.disclosure import Disclosure
 from aidbooks.reports.disclosure import plan
 from aidbooks.reports.manifest import MANIFEST
 from aidbooks.reports.manifest import REPORT_JSON
+from aidbooks.reports.manifest import Link
 from aidbooks.reports.manifest import Manifest
 from aidbooks.reports.manifest import Published
 from aidbooks.reports.manifest import commit_books
@@ -111,7 +112,7 @@ def build(
     key: bytes,
     formats: Sequence[str] = FORMATS,
     languages: Sequence[str] = ("en",),
-    previous: Published | None = None,
+    previous: Link | None = None,
     context: Sequence[Published] = (),
 ) -> Built:
     """Make every file of the report for ``period``.
@@ -123,7 +124,7 @@ def build(
       key: The fund's secret key (for the seal on the books).
       formats: Any of ``html``, ``md``, ``csv``, ``json``.
       languages: Languages of the page and the Markdown.
-      previous: The report published just before (the chain), if any.
+      previous: The link to the report published just before (the chain), if any.
       context: Earlier reports of nested periods (against differencing).
 
     Raises:
@@ -141,8 +142,10 @@ def build(
     manifest = Manifest(
         fund=policy.fund.name,
         period=period.label,
+        formats=[f for f in FORMATS if f in formats],
+        languages=list(languages),
         artifacts={name: sha256(b) for name, b in files.items()},
-        previous=previous.link() if previous else None,
+        previous=previous,
         context=[c.link() for c in context],
         books=commit_books(entries, period.end, key, period.label),
     )
