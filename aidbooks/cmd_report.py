@@ -6,9 +6,9 @@
 Loads the books once, refuses books with errors, and writes the report folder in
 one step (see :mod:`aidbooks.reports.publish`). Keep a fund's reports side by side
 (``reports/2025-Q1``, ``reports/2025-Q2``, ``reports/2025``): the report published
-just before is found there for the chain, and reports of nested periods are taken
-into account by the disclosure control. ``--previous DIR`` names the previous
-report explicitly.
+just before is found there for the chain, and every report published before is
+taken into account by the disclosure control (so no two reports can be
+differenced). ``--previous DIR`` names the previous report explicitly.
 
 Exit codes: 0 written, 1 the books have errors (nothing written), 2 usage or
 unreadable input (a period that is not whole, an unknown format or language, a
@@ -32,13 +32,12 @@ from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
 from aidbooks.reports.i18n import check_languages
 from aidbooks.reports.manifest import Published
-from aidbooks.reports.manifest import context_of
-from aidbooks.reports.manifest import previous_of
+from aidbooks.reports.manifest import neighbours
 from aidbooks.reports.manifest import read_published
-from aidbooks.reports.manifest import siblings
 from aidbooks.reports.period import parse_period
 from aidbooks.reports.publish import FORMATS
 from aidbooks.reports.publish import build
+from aidbooks.reports.publish import check_target
 from aidbooks.reports.publish import write_folder
 from aidbooks.reports.render import html_name
 
@@ -67,11 +66,14 @@ def _progress(message: str) -> None:
         click.echo(message, err=True)
 
 
-def find_previous(option: Path | None, out: Path, fund: str) -> tuple[Published | None, list[Published]]:
-    """The previous report (explicit or beside ``out``) and the reports beside ``out``."""
-    beside = siblings(out, fund)
+def explicit_previous(option: Path | None) -> Published | None:
+    """The report named with ``--previous``.
+
+    Raises:
+      AidbooksError: the folder holds no report (exit 2).
+    """
     if option is None:
-        return None, beside
+        return None
     published = read_published(option)
     if published is None:
         raise AidbooksError(
@@ -79,7 +81,7 @@ def find_previous(option: Path | None, out: Path, fund: str) -> tuple[Published 
             "name the folder of the fund's previous report",
             str(option),
         )
-    return published, beside
+    return published
 
 
 @click.command()
@@ -133,10 +135,9 @@ def report(
             "publish a month, quarter or year once it is over (a partial period "
             "followed by the whole one would reveal the difference)",
         )
+    check_target(out)
     key = read_key_file(policy.key_path())
-    explicit, beside = find_previous(previous, out, policy.fund.name)
-    chain = explicit or previous_of(period, beside)
-    context = context_of(period, beside)
+    chain, context = neighbours(out, policy.fund.name, period, explicit_previous(previous))
     _progress(f"loading {path} ...")
     entries, errors, options = load_books(path)
     if errors:
@@ -158,6 +159,13 @@ def report(
     write_folder(out, built.files)
     first = out / (html_name(languages[0]) if "html" in formats else "manifest.json")
     hidden = built.report.privacy.suppressed
+    if built.disclosure.unprotectable:
+        click.echo(
+            f"aidbooks: note: {len(built.disclosure.unprotectable)} hidden number(s) can "
+            "already be worked out from reports published before; they are hidden here "
+            "anyway. Publish reports in order, side by side, to avoid this.",
+            err=True,
+        )
     click.echo(
         f"{out}: report {period.label} written ({len(built.files)} files, "
         f"{hidden} value(s) hidden to protect households). Open {first}"

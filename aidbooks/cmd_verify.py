@@ -39,7 +39,9 @@ def _progress(message: str) -> None:
 
 @click.command()
 @click.argument("report_dir", type=click.Path(path_type=Path))
-@click.option("--ledger", "ledger", default=None, help="The fund's books (main ledger file).")
+@click.option(
+    "--ledger", "ledger", default=None, help="The fund's books (main ledger file)."
+)
 @click.option(
     "--previous",
     type=click.Path(path_type=Path, file_okay=False),

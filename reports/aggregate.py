@@ -36,15 +36,17 @@ from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
 from typing import Any
+from typing import cast
 
 from beancount.core import data
+from beancount.core.amount import Amount
 
 from aidbooks.plugins import accounts as acc
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.policy import GENERAL_FUND
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.period import Period
-from aidbooks.reports.period import hull
+from aidbooks.reports.period import window
 
 ZERO = Decimal(0)
 
@@ -158,7 +160,7 @@ class Aggregates:
       currency: The fund's currency.
       period: The period the report is for.
       start, end: The window the atoms cover (the period, or a larger window that
-        also covers earlier reports nested with it).
+        also covers the reports published before it).
       months: The months of the window, ``YYYY-MM``.
       atoms: Atom key → :class:`Atom`, for postings dated in the window.
       before: (group, fund) → sum of postings dated before the window.
@@ -219,14 +221,16 @@ def aggregate(
         signature so callers such as Fava pass what they have).
       policy: The fund's policy.
       period: The period to report.
-      context: Earlier reports' periods nested with ``period``; the window grows
-        to cover them so the disclosure control can take them into account.
+      context: Periods of reports published earlier. The window runs from the
+        start of the period's year (or of the earliest earlier report) through the
+        period's last day, so the disclosure control can take them, and the
+        quarter and year the period belongs to, into account.
 
     Raises:
       AidbooksError: a posting is not in the fund's currency.
     """
     del options_map
-    start, end, months = hull([period, *context])
+    start, end, months = window(period, context)
     currency = policy.fund.currency
     before: dict[tuple[str, str], Decimal] = {}
     atoms: dict[AtomKey, Atom] = {}
@@ -256,7 +260,7 @@ def aggregate(
             described.append(facts)
         if date < start:
             for posting, (group, in_fund, _kind) in zip(postings, described, strict=True):
-                units = posting.units
+                units = cast(Amount, posting.units)
                 if units.currency != currency:
                     raise _currency_error(entry, currency, units.currency)
                 fund = ""
@@ -264,7 +268,7 @@ def aggregate(
                     fund = (posting.meta or {}).get("fund") or txn_fund or GENERAL_FUND
                     funds.add(fund)
                 key2 = (group, fund)
-                before[key2] = before.get(key2, ZERO) + units.number
+                before[key2] = before.get(key2, ZERO) + cast(Decimal, units.number)
             continue
         month = _month_of(date, month_cache)
         shape = tuple(f[0] for f in described)
@@ -275,10 +279,10 @@ def aggregate(
         handed: list[tuple[str, Decimal]] | None = None
         gift_atoms: list[Atom] | None = None
         for posting, (group, in_fund, kind) in zip(postings, described, strict=True):
-            units = posting.units
+            units = cast(Amount, posting.units)
             if units.currency != currency:
                 raise _currency_error(entry, currency, units.currency)
-            number = units.number
+            number = cast(Decimal, units.number)
             fund = ""
             if in_fund:
                 fund = (posting.meta or {}).get("fund") or txn_fund or GENERAL_FUND
@@ -291,7 +295,9 @@ def aggregate(
             atom.count += 1
             if kind == _HOUSEHOLD:
                 household = str(
-                    (posting.meta or {}).get("recipient") or txn_recipient or UNKNOWN_HOUSEHOLD
+                    (posting.meta or {}).get("recipient")
+                    or txn_recipient
+                    or UNKNOWN_HOUSEHOLD
                 )
                 atom.add_household(household, number)
                 if number > 0 and group.startswith("aid:"):

@@ -18,7 +18,11 @@ Number = Decimal | int | None
 
 
 def _sum_check(
-    what: str, parts: Sequence[Number], total: Number, problems: list[str], signed: bool = False
+    what: str,
+    parts: Sequence[Number],
+    total: Number,
+    problems: list[str],
+    signed: bool = False,
 ) -> None:
     if total is None:
         return
@@ -28,7 +32,9 @@ def _sum_check(
         if subtotal != total:
             problems.append(f"{what}: the rows add up to {subtotal}, the total is {total}")
     elif not signed and all(p >= 0 for p in known) and subtotal > total:
-        problems.append(f"{what}: the published rows ({subtotal}) exceed the total ({total})")
+        problems.append(
+            f"{what}: the published rows ({subtotal}) exceed the total ({total})"
+        )
 
 
 def _equal(what: str, left: Number, right: Number, problems: list[str]) -> None:
@@ -47,21 +53,41 @@ def problems(report: PublicReport) -> list[str]:
     _sum_check("categories grants", [r.grants for r in cats], t.grants, out)
     for row in cats:
         if row.cash is not None and row.noncash is not None:
-            _equal(f"categories {row.name}: cash + non-cash", row.cash + row.noncash, row.amount, out)
+            _equal(
+                f"categories {row.name}: cash + non-cash",
+                row.cash + row.noncash,
+                row.amount,
+                out,
+            )
     if t.granted_cash is not None and t.granted_noncash is not None:
-        _equal("granted: cash + non-cash", t.granted_cash + t.granted_noncash, t.granted, out)
-    _sum_check("months raised", [r.raised for r in report.months], t.raised, out, signed=True)
+        _equal(
+            "granted: cash + non-cash", t.granted_cash + t.granted_noncash, t.granted, out
+        )
+    _sum_check(
+        "months raised", [r.raised for r in report.months], t.raised, out, signed=True
+    )
     _sum_check("months granted", [r.granted for r in report.months], t.granted, out)
-    _sum_check("channels raised", [r.gross for r in report.channels], t.raised, out, signed=True)
+    _sum_check(
+        "channels raised", [r.gross for r in report.channels], t.raised, out, signed=True
+    )
     _sum_check("channels fees", [r.fees for r in report.channels], t.fees, out)
-    _sum_check("channels net", [r.net for r in report.channels], t.net_raised, out, signed=True)
+    _sum_check(
+        "channels net", [r.net for r in report.channels], t.net_raised, out, signed=True
+    )
     for channel in report.channels:
         if channel.gross is not None and channel.fees is not None:
-            _equal(f"channel {channel.name}: gross - fees", channel.gross - channel.fees, channel.net, out)
+            _equal(
+                f"channel {channel.name}: gross - fees",
+                channel.gross - channel.fees,
+                channel.net,
+                out,
+            )
     if t.raised is not None and t.fees is not None:
         _equal("raised - fees", t.raised - t.fees, t.net_raised, out)
     _sum_check("operations", [r.amount for r in report.operations], t.operations, out)
-    _sum_check("cash on hand", [r.amount for r in report.on_hand], t.on_hand_end, out, signed=True)
+    _sum_check(
+        "cash on hand", [r.amount for r in report.on_hand], t.on_hand_end, out, signed=True
+    )
     for fund in report.funds:
         values = (fund.opening, fund.received, fund.spent, fund.closing)
         if all(v is not None for v in values):

@@ -40,6 +40,7 @@ from aidbooks.reports.aggregate import Atom
 from aidbooks.reports.aggregate import AtomKey
 from aidbooks.reports.aggregate import is_noncash_class
 from aidbooks.reports.period import Period
+from aidbooks.reports.period import ToDate
 from aidbooks.reports.period import month_period
 
 Measure = Literal["amount", "count", "distinct", "median"]
@@ -106,14 +107,16 @@ class Layout:
       quarters: Quarters shown as one row instead of their months.
     """
 
-    period: Period
+    period: Period | ToDate
     categories: tuple[str, ...]
     other: tuple[str, ...]
     quarters: tuple[str, ...]
 
     def category_rows(self) -> list[tuple[str, tuple[str, ...]]]:
         """(row name, categories in it), "Other aid" last."""
-        rows = [(name, (name,)) for name in self.categories]
+        rows: list[tuple[str, tuple[str, ...]]] = [
+            (name, (name,)) for name in self.categories
+        ]
         if self.other:
             rows.append((OTHER_AID, self.other))
         return rows
@@ -281,7 +284,7 @@ class CellMaker:
         return rows
 
     # ----------------------------------------------------------------- tables
-    def categories(self, period: Period) -> list[str]:
+    def categories(self, period: Period | ToDate) -> list[str]:
         """Aid categories with grants in ``period``, in the fund's usual order."""
         names = {
             g.split(":", 1)[1]
@@ -291,7 +294,9 @@ class CellMaker:
         order = {name: i for i, name in enumerate(DEFAULT_CATEGORIES)}
         return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
-    def category_cells(self, period: Period, row: str, names: Iterable[str]) -> list[Cell]:
+    def category_cells(
+        self, period: Period | ToDate, row: str, names: Iterable[str]
+    ) -> list[Cell]:
         """Amount, cash, non-cash and number of grants of one categories row."""
         groups = [f"aid:{n}" for n in names]
         months = period.months
@@ -306,13 +311,16 @@ class CellMaker:
                 f"{base}/cash", groups, months, lambda k: 0 if is_noncash_class(k[4]) else 1
             ),
             self.flow(
-                f"{base}/noncash", groups, months, lambda k: 1 if is_noncash_class(k[4]) else 0
+                f"{base}/noncash",
+                groups,
+                months,
+                lambda k: 1 if is_noncash_class(k[4]) else 0,
             ),
             grants,
             _distinct(f"{base}/households", amount, grants.id),
         ]
 
-    def channels(self, period: Period) -> list[str]:
+    def channels(self, period: Period | ToDate) -> list[str]:
         """Channels with money raised or fees in ``period``."""
         names = set()
         for prefix in ("income:", "fees:"):
@@ -322,7 +330,7 @@ class CellMaker:
         order = {name: i for i, name in enumerate(CHANNEL_ORDER)}
         return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 
-    def operations(self, period: Period) -> list[str]:
+    def operations(self, period: Period | ToDate) -> list[str]:
         """Kinds of operating costs in ``period``."""
         return sorted(
             g.split(":", 1)[1]
@@ -359,7 +367,9 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
 
     # totals
     granted = maker.flow("totals/granted", aid, months, lambda k: 1)
-    grants = maker.flow("totals/grants", aid, months, lambda k: 1 if k[3] > 0 else 0, "count")
+    grants = maker.flow(
+        "totals/grants", aid, months, lambda k: 1 if k[3] > 0 else 0, "count"
+    )
     add(maker.flow("totals/raised", income, months, lambda k: -1))
     add(maker.flow("totals/fees", fees, months, lambda k: 1))
     add(maker.flow("totals/net_raised", [*income, *fees], months, lambda k: -1))

@@ -68,8 +68,7 @@ def _svg(chart: pygal.graph.graph.Graph, name: str, label: str) -> str:
     tree.attrib["focusable"] = "false"
     tree.attrib.pop("width", None)
     tree.attrib.pop("height", None)
-    text = etree.tostring(tree, encoding="unicode")
-    return text
+    return str(etree.tostring(tree, encoding="unicode"))
 
 
 def _config(formatter: Callable[[float], str], height: int) -> dict[str, object]:

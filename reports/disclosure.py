@@ -22,9 +22,10 @@ books reaches a page. The rules (DESIGN.md, privacy rule 4):
    that with exact rational arithmetic (:mod:`aidbooks.reports.linalg`); while some
    hidden number is recoverable, it hides one more number from the combination
    that recovers it — preferring the same table, then grant cells with the fewest
-   households, then small amounts; totals last. Reports already published for
-   nested periods (the quarter inside a year, the months of a quarter) are part
-   of what readers know, so their published and hidden numbers join the system.
+   households, then small amounts; totals last. Reports already published (the
+   quarters inside a year, last month's report whose closing balances are this
+   month's opening) are part of what readers know: their published numbers join
+   the system, and their hidden numbers must stay hidden too.
 5. **Rounding.** Amounts are rounded to ``privacy.rounding`` (1: whole dollars;
    0: cents) so that every table still adds up to its total
    (:mod:`aidbooks.reports.rounding`).
@@ -32,9 +33,11 @@ books reaches a page. The rules (DESIGN.md, privacy rule 4):
    days; counts of households, grants and bonds follow the rules above.
 
 Assumptions of the arithmetic (documented for auditors): an atom with no postings
-is assumed known to be zero (cautious); balances at the start of the window are
-assumed known (cautious); rounding is ignored when judging recoverability
-(cautious).
+is assumed known to be zero (cautious); balances at the start of the window (the
+first report taken into account) are assumed known (cautious); rounding is
+ignored when judging recoverability (cautious). Balances enter as one variable
+per kind and month-end, tied to the month's flows by known relations, so the
+system stays sparse however long the history.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from decimal import Decimal
 
 from aidbooks.plugins.policy import Policy
@@ -68,6 +72,8 @@ from aidbooks.reports.model import Privacy
 from aidbooks.reports.model import PublicReport
 from aidbooks.reports.model import Totals
 from aidbooks.reports.period import Period
+from aidbooks.reports.period import ToDate
+from aidbooks.reports.period import containing
 from aidbooks.reports.period import parse_period
 from aidbooks.reports.rounding import largest_remainder
 from aidbooks.reports.rounding import nearest
@@ -138,7 +144,7 @@ def grant_part(cell: Cell, aggregates: Aggregates) -> Cell:
     )
 
 
-def choose_layout(maker: CellMaker, period: Period, policy: Policy) -> Layout:
+def choose_layout(maker: CellMaker, period: Period | ToDate, policy: Policy) -> Layout:
     """Merge sensitive categories into "Other aid" and sensitive months into quarters."""
     names = maker.categories(period)
     amounts = {n: maker.category_cells(period, n, (n,))[0] for n in names}
@@ -177,7 +183,7 @@ def layout_of(report: PublicReport) -> Layout:
 
 
 # ------------------------------------------------------- complementary suppression
-def _cost(candidate: Cell, target: Cell) -> tuple[int, int, Decimal, str]:
+def _cost(candidate: Cell, *, target: Cell) -> tuple[int, int, Decimal, str]:
     if candidate.table == "totals":
         tier = 5
     elif candidate.table == target.table:
@@ -213,7 +219,9 @@ def _columns(rows: Sequence[Mapping[AtomKey, int]]) -> dict[AtomKey, int]:
     return columns
 
 
-def _row(cell_coefficients: Mapping[AtomKey, int], columns: Mapping[AtomKey, int]) -> dict[int, int]:
+def _row(
+    cell_coefficients: Mapping[AtomKey, int], columns: Mapping[AtomKey, int]
+) -> dict[int, int]:
     row: dict[int, int] = {}
     for key, coef in cell_coefficients.items():
         column = columns[key]
@@ -268,15 +276,8 @@ def complement(
             base.add(_row(cell.coefficients, columns), None)
         by_id = {c.id: c for c in current}
 
-        def published_span() -> Span:
-            span = _copy(base)
-            for cell in current:
-                if cell.id not in hidden:
-                    span.add(_row(cell.coefficients, columns), cell.id)
-            return span
-
         while True:
-            span = published_span()
+            span = _published_span(base, current, hidden, columns)
             changed = False
             for cell in protect:
                 if cell.id in unprotectable:
@@ -288,18 +289,28 @@ def complement(
                 if not candidates:
                     unprotectable.add(cell.id)
                     continue
-                pick = min(candidates, key=lambda c, target=cell: _cost(c, target))
+                pick = min(candidates, key=partial(_cost, target=cell))
                 hidden.add(pick.id)
                 changed = True
                 break
             if not changed:
                 break
-        span = published_span()
+        span = _published_span(base, current, hidden, columns)
         for cell in current:
             if cell.id in hidden and cell.id not in sensitive:
                 if span.contains(_row(cell.coefficients, columns)):
                     hidden.discard(cell.id)
     return unprotectable
+
+
+def _published_span(
+    base: Span, current: Sequence[Cell], hidden: set[str], columns: Mapping[AtomKey, int]
+) -> Span:
+    span = _copy(base)
+    for cell in current:
+        if cell.id not in hidden:
+            span.add(_row(cell.coefficients, columns), cell.id)
+    return span
 
 
 def _copy(span: Span) -> Span:
@@ -323,13 +334,15 @@ def round_cells(cells: Sequence[Cell], rounding: Decimal) -> dict[str, Decimal]:
     def spread(ids: list[str], target: Decimal) -> None:
         if ids:
             out.update(
-                zip(ids, largest_remainder([value(i) for i in ids], target, unit), strict=True)
+                zip(
+                    ids,
+                    largest_remainder([value(i) for i in ids], target, unit),
+                    strict=True,
+                )
             )
 
     def rows(table: str, column: str) -> list[str]:
-        return [
-            c.id for c in cells if c.table == table and c.row and c.column == column
-        ]
+        return [c.id for c in cells if c.table == table and c.row and c.column == column]
 
     granted = nearest(value("totals/granted"), unit)
     out["totals/granted"] = granted
@@ -371,7 +384,9 @@ def round_cells(cells: Sequence[Cell], rounding: Decimal) -> dict[str, Decimal]:
     for cell in cells:
         if cell.table == "funds" and cell.column == "closing":
             base = cell.id.rsplit("/", 1)[0]
-            out[cell.id] = out[f"{base}/opening"] + out[f"{base}/received"] - out[f"{base}/spent"]
+            out[cell.id] = (
+                out[f"{base}/opening"] + out[f"{base}/received"] - out[f"{base}/spent"]
+            )
     for cell in cells:
         if cell.measure in ("amount", "median") and cell.id not in out:
             out[cell.id] = nearest(cell.value, unit)
@@ -402,7 +417,7 @@ def plan(
       aggregates: From :func:`~aidbooks.reports.aggregate.aggregate`, with a window
         covering the periods of ``earlier``.
       policy: The fund's policy (``privacy.min_cell``, ``dominance``, ``rounding``).
-      earlier: Reports already published for periods nested with this one.
+      earlier: Reports already published (the window of ``aggregates`` covers them).
     """
     maker = CellMaker(aggregates)
     layout = choose_layout(maker, aggregates.period, policy)
@@ -418,19 +433,27 @@ def plan(
                 primary.add(cell.id)
         elif is_sensitive(part, policy):
             guarded.append(part)
+    for whole in containing(aggregates.period):
+        # The quarter and year this period belongs to, up to its end: a later report
+        # will publish them, so their sensitive parts must not already follow from
+        # this report and the ones before it.
+        ahead = cells_for(maker, choose_layout(maker, whole, policy))
+        for cell in ahead:
+            if not cell.linear or not cell.flow or not cell.households:
+                continue
+            part = grant_part(cell, aggregates)
+            if is_sensitive(part, policy):
+                guarded.append(_renamed(part, f"{whole.label}|{part.id}"))
     hidden = set(primary)
     context: list[tuple[Period, tuple[Cell, ...], frozenset[str]]] = []
     for report in earlier:
         earlier_layout = layout_of(report)
+        earlier_period = parse_period(report.period.label)
         prefix = f"{report.period.label}|"
-        group = tuple(
-            _renamed(c, prefix + c.id) for c in cells_for(maker, earlier_layout)
-        )
+        group = tuple(_renamed(c, prefix + c.id) for c in cells_for(maker, earlier_layout))
         values = published_values(report)
-        gone = frozenset(
-            prefix + cell_id for cell_id, v in values.items() if v is None
-        )
-        context.append((earlier_layout.period, group, gone))
+        gone = frozenset(prefix + cell_id for cell_id, v in values.items() if v is None)
+        context.append((earlier_period, group, gone))
     unprotectable = complement(
         cells,
         hidden,
@@ -497,7 +520,7 @@ def build_report(
             return None
         return int(by_id[cell_id].value)
 
-    period = layout.period
+    period = aggregates.period
     category_rows = [
         CategoryRow(
             name=name,

@@ -26,7 +26,9 @@ from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.model import PublicReport
 
-_CODE = re.compile(r"(?<![0-9A-Za-z])[RVD]-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}(?![0-9A-Za-z])")
+_CODE = re.compile(
+    r"(?<![0-9A-Za-z])[RVD]-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}(?![0-9A-Za-z])"
+)
 _DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -36,7 +36,7 @@ DOMAIN = "aidbooks"
 LANGUAGES = ("en", "es")
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it here."""
     return message
 
@@ -93,7 +93,7 @@ def check_languages(languages: tuple[str, ...]) -> None:
             )
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> gettext.NullTranslations:
     """The gettext translations of ``lang`` (English: the messages as written)."""
     if lang == "en":
@@ -164,7 +164,9 @@ class Formatter:
             day = dt.date(int(year), (int(quarter) - 1) * 3 + 1, 1)
             return format_skeleton("yQQQQ", day, locale=self.locale)
         year, month = label.split("-")
-        return format_skeleton("yMMMM", dt.date(int(year), int(month), 1), locale=self.locale)
+        return format_skeleton(
+            "yMMMM", dt.date(int(year), int(month), 1), locale=self.locale
+        )
 
     def short_month(self, label: str) -> str:
         """``2025-03`` → ``Mar``; a quarter → ``Q1``."""

@@ -13,9 +13,9 @@ Every report folder holds a manifest (schema ``aidbooks.manifest/1``) with
   period comes last before this one in publication order (by last day; on the same
   last day, shorter periods first: the months, then the quarter, then the year).
   The first report of a fund has ``previous: null``.
-* ``context`` — earlier reports of nested periods that the disclosure control took
-  into account (a quarter inside this year ...), with their manifests' SHA-256, so
-  ``aidbooks verify --ledger`` can redo exactly the same computation.
+* ``context`` — the earlier reports the disclosure control took into account (all
+  reports beside this one published before it), with their manifests' SHA-256,
+  so ``aidbooks verify --ledger`` can redo exactly the same computation.
 * ``books`` — a keyed commitment to the state of the books: HMAC-SHA256, under a
   key derived from the fund's secret key, of every entry dated on or before the
   period's last day in a canonical form (independent of file layout, line numbers
@@ -50,7 +50,7 @@ from aidbooks.reports.period import parse_period
 
 MANIFEST = "manifest.json"
 REPORT_JSON = "report.json"
-MANIFEST_SCHEMA = "aidbooks.manifest/1"
+MANIFEST_SCHEMA: Literal["aidbooks.manifest/1"] = "aidbooks.manifest/1"
 _SHA256 = r"^[0-9a-f]{64}$"
 
 
@@ -133,8 +133,8 @@ def canonical(entry: data.Directive) -> str:
                 [
                     (
                         p.account,
-                        p.units.number,
-                        p.units.currency,
+                        p.units.number if p.units else None,
+                        p.units.currency if p.units else None,
                         p.cost,
                         p.price,
                         p.flag,
@@ -218,7 +218,9 @@ def read_published(folder: Path) -> Published | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise AidbooksError(f"cannot be read ({exc.strerror})", "check it", str(path)) from None
+        raise AidbooksError(
+            f"cannot be read ({exc.strerror})", "check it", str(path)
+        ) from None
     try:
         manifest = Manifest.model_validate_json(payload)
         parse_period(manifest.period)
@@ -232,7 +234,7 @@ def read_published(folder: Path) -> Published | None:
 def siblings(out: Path, fund: str) -> list[Published]:
     """Reports of ``fund`` in folders beside ``out`` (``out`` itself left out)."""
     parent = out.resolve().parent
-    found = []
+    found: list[Published] = []
     if not parent.is_dir():
         return found
     for folder in sorted(parent.iterdir()):
@@ -255,12 +257,32 @@ def previous_of(period: Period, candidates: list[Published]) -> Published | None
 
 
 def context_of(period: Period, candidates: list[Published]) -> list[Published]:
-    """Earlier reports of periods nested with ``period`` (differencing risks)."""
+    """Every report published before ``period`` (the disclosure control's context).
+
+    Not only nested periods: consecutive reports share balances (this quarter's
+    opening is the last one's closing), so a number hidden in one report could be
+    worked out from the next. Each new report therefore keeps every earlier one's
+    hidden numbers hidden. One report per period (the last in the folder order).
+    """
     chosen: dict[str, Published] = {}
     for p in sorted(candidates, key=lambda p: (p.period.order_key(), p.folder.name)):
-        if p.period == period or not p.period.nests_with(period):
-            continue
-        if p.period.order_key() >= period.order_key():
+        if p.period == period or p.period.order_key() >= period.order_key():
             continue
         chosen[p.period.label] = p
     return sorted(chosen.values(), key=lambda p: p.period.order_key())
+
+
+def neighbours(
+    out: Path, fund: str, period: Period, explicit: Published | None = None
+) -> tuple[Published | None, list[Published]]:
+    """The previous report (the chain) and the earlier reports (the context).
+
+    Both come from the folders beside ``out``; ``explicit`` (``--previous DIR``)
+    overrides the previous one and joins the context when it lives elsewhere.
+    """
+    beside = siblings(out, fund)
+    previous = explicit or previous_of(period, beside)
+    known = {p.folder.resolve() for p in beside}
+    if explicit is not None and explicit.folder.resolve() not in known:
+        beside.append(explicit)
+    return previous, context_of(period, beside)

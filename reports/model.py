@@ -25,7 +25,7 @@ from pydantic import Field
 from pydantic import PlainSerializer
 from pydantic import WithJsonSchema
 
-SCHEMA = "aidbooks.report/1"
+SCHEMA: Literal["aidbooks.report/1"] = "aidbooks.report/1"
 
 _AMOUNT_SCHEMA: dict[str, Any] = {
     "type": "string",
@@ -68,7 +68,9 @@ class Totals(_Model):
     granted_noncash: Hidden = Field(description="Gift cards and goods, at cost.")
     grants: HiddenCount = Field(description="Number of grants.")
     operations: Hidden = Field(description="Operating costs.")
-    on_hand_end: Hidden = Field(description="Money in bank, cash box, platforms, in transit.")
+    on_hand_end: Hidden = Field(
+        description="Money in bank, cash box, platforms, in transit."
+    )
 
 
 class Households(_Model):
@@ -157,13 +159,15 @@ class FundRow(_Model):
 class Privacy(_Model):
     """How the numbers were protected."""
 
-    min_cell: int = Field(description="Smallest number of households a published cell covers.")
+    min_cell: int = Field(
+        description="Smallest number of households a published cell covers."
+    )
     dominance: Amount = Field(description="Largest share one household may have of a cell.")
     rounding: Amount = Field(description="Amounts are rounded to this unit (0: cents).")
     suppressed: int = Field(description="Number of values not published.")
     earlier_reports: list[str] = Field(
         default_factory=list,
-        description="Reports of nested periods taken into account against differencing.",
+        description="Earlier reports taken into account against differencing.",
     )
 
 

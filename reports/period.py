@@ -5,8 +5,9 @@ A fund publishes reports only for ``2025`` (a year), ``2025-Q1`` (a quarter) or
 overlapping windows (1 March–30 April and 1 March–29 April) differ by one day,
 and the difference of their totals is one family's grant (DESIGN.md, privacy
 rule 4). Whole calendar periods nest (months in quarters in years), and the
-disclosure control (:mod:`aidbooks.reports.disclosure`) takes the reports already
-published for nested periods into account.
+disclosure control (:mod:`aidbooks.reports.disclosure`) takes every report
+already published into account, so nested and consecutive reports cannot be
+differenced either.
 """
 
 from __future__ import annotations
@@ -105,6 +106,56 @@ class Period:
         return self.label
 
 
+@dataclass(frozen=True)
+class ToDate:
+    """The months of a year or quarter from its start through a month (``2025..2025-03``).
+
+    Never published: the disclosure control uses it to keep the year or quarter a
+    later report will cover from being worked out from the reports before it.
+    """
+
+    whole: Period
+    through: str
+
+    kind = "todate"
+
+    @property
+    def months(self) -> tuple[str, ...]:
+        """The months from the start of ``whole`` through ``through``."""
+        return tuple(m for m in self.whole.months if m <= self.through)
+
+    @property
+    def quarters(self) -> tuple[Period, ...]:
+        """The quarters of ``whole`` that have begun."""
+        return tuple(q for q in self.whole.quarters if q.months[0] <= self.through)
+
+    @property
+    def label(self) -> str:
+        """``2025..2025-03``."""
+        return f"{self.whole.label}..{self.through}"
+
+    @property
+    def start(self) -> dt.date:
+        """The first day."""
+        return self.whole.start
+
+    @property
+    def end(self) -> dt.date:
+        """The last day."""
+        return month_period(self.through).end
+
+
+def containing(period: Period) -> tuple[ToDate, ...]:
+    """The quarter and year around ``period``, each up to the end of ``period``."""
+    last = period.months[-1]
+    wholes: list[Period] = []
+    if period.kind == "month":
+        wholes.append(period.quarters[0])
+    if period.kind != "year":
+        wholes.append(Period(period.year, 1, "year"))
+    return tuple(ToDate(whole, last) for whole in wholes)
+
+
 def month_period(month: str) -> Period:
     """The period of one ``YYYY-MM`` month."""
     year, number = month.split("-")
@@ -132,13 +183,16 @@ def parse_period(text: str) -> Period:
     return Period(year, 1, "year")
 
 
-def hull(periods: list[Period]) -> tuple[dt.date, dt.date, tuple[str, ...]]:
-    """The first day, last day and months of the smallest window covering ``periods``."""
-    months = sorted({m for p in periods for m in p.months})
-    first = month_period(months[0])
-    last = month_period(months[-1])
-    window = tuple(_month_range(first.start, last.start))
-    return first.start, last.end, window
+def window(
+    period: Period, earlier: tuple[Period, ...] = ()
+) -> tuple[dt.date, dt.date, tuple[str, ...]]:
+    """First day, last day and months of the window a report's arithmetic covers.
+
+    From the start of the period's year (or of the earliest earlier report) through
+    the period's last day — never later, so nothing after the period matters.
+    """
+    first = min([Period(period.year, 1, "year").start, *(p.start for p in earlier)])
+    return first, period.end, tuple(_month_range(first, period.end))
 
 
 def _month_range(start: dt.date, stop: dt.date) -> list[str]:

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from typing import Literal
 
 from beancount.core import data
 
@@ -54,7 +55,8 @@ from aidbooks.reports.render import render_html
 from aidbooks.reports.render import render_index
 from aidbooks.reports.render import render_markdown
 
-FORMATS = ("html", "md", "csv", "json")
+Format = Literal["html", "md", "csv", "json"]
+FORMATS: tuple[Format, ...] = ("html", "md", "csv", "json")
 SCHEMA_FILE = "report.schema.json"
 
 
@@ -125,7 +127,7 @@ def build(
       formats: Any of ``html``, ``md``, ``csv``, ``json``.
       languages: Languages of the page and the Markdown.
       previous: The link to the report published just before (the chain), if any.
-      context: Earlier reports of nested periods (against differencing).
+      context: Every report published before (against differencing).
 
     Raises:
       AidbooksError: the books or the output break a rule of publication (exit 2).
@@ -153,7 +155,12 @@ def build(
     return Built(files, report, manifest, disclosure)
 
 
-def _check_target(out: Path) -> None:
+def check_target(out: Path) -> None:
+    """Refuse an --out that is a file, or a folder holding something else.
+
+    Raises:
+      AidbooksError: exit 2.
+    """
     if out.exists() and not out.is_dir():
         raise AidbooksError("--out is a file", "choose a folder for the report", str(out))
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
@@ -171,7 +178,7 @@ def write_folder(out: Path, files: dict[str, bytes]) -> None:
       AidbooksError: ``out`` is a file or a folder that is not a report (exit 2).
     """
     out = Path(os.path.abspath(out))
-    _check_target(out)
+    check_target(out)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment
@@ -49,11 +49,11 @@ def markdown_name(lang: str) -> str:
     return f"report.{lang}.md"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _environment(lang: str, autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("aidbooks.reports", "templates"),
-        autoescape=autoescape,
+        autoescape=autoescape,  # noqa: S701 - off only for Markdown, escaped by |md
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
@@ -183,7 +183,12 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else format(v, "f") if isinstance(v, Decimal) else v for v in row])
+        writer.writerow(
+            [
+                "" if v is None else format(v, "f") if isinstance(v, Decimal) else v
+                for v in row
+            ]
+        )
     return out.getvalue()
 
 
@@ -208,9 +213,25 @@ def render_csv(report: PublicReport) -> dict[str, str]:
             ],
         ),
         "categories.csv": _csv(
-            ["type_of_assistance", "households", "grants", "cash", "noncash", "amount", "includes"],
             [
-                [r.name, r.households, r.grants, r.cash, r.noncash, r.amount, ";".join(r.merged)]
+                "type_of_assistance",
+                "households",
+                "grants",
+                "cash",
+                "noncash",
+                "amount",
+                "includes",
+            ],
+            [
+                [
+                    r.name,
+                    r.households,
+                    r.grants,
+                    r.cash,
+                    r.noncash,
+                    r.amount,
+                    ";".join(r.merged),
+                ]
                 for r in report.categories
             ],
         ),
@@ -225,11 +246,20 @@ def render_csv(report: PublicReport) -> dict[str, str]:
         "operations.csv": _csv(
             ["kind", "amount"], [[r.name, r.amount] for r in report.operations]
         ),
-        "on_hand.csv": _csv(["kind", "amount"], [[r.kind, r.amount] for r in report.on_hand]),
+        "on_hand.csv": _csv(
+            ["kind", "amount"], [[r.kind, r.amount] for r in report.on_hand]
+        ),
         "funds.csv": _csv(
             ["fund", "restricted", "opening", "received", "spent", "closing"],
             [
-                [r.name, "yes" if r.restricted else "no", r.opening, r.received, r.spent, r.closing]
+                [
+                    r.name,
+                    "yes" if r.restricted else "no",
+                    r.opening,
+                    r.received,
+                    r.spent,
+                    r.closing,
+                ]
                 for r in report.funds
             ],
         ),
@@ -238,7 +268,11 @@ def render_csv(report: PublicReport) -> dict[str, str]:
         g = report.gift_cards
         files["gift_cards.csv"] = _csv(
             ["figure", "value"],
-            [["bought", g.bought], ["handed_out", g.handed_out], ["on_hand_end", g.on_hand_end]],
+            [
+                ["bought", g.bought],
+                ["handed_out", g.handed_out],
+                ["on_hand_end", g.on_hand_end],
+            ],
         )
     if report.bail is not None:
         b = report.bail

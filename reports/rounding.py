@@ -37,7 +37,9 @@ def nearest(value: Decimal, unit: Decimal) -> Decimal:
     return _shape(units * unit, unit)
 
 
-def largest_remainder(values: list[Decimal], target: Decimal, unit: Decimal) -> list[Decimal]:
+def largest_remainder(
+    values: list[Decimal], target: Decimal, unit: Decimal
+) -> list[Decimal]:
     """Round ``values`` to multiples of ``unit`` that sum exactly to ``target``.
 
     ``target`` must be a multiple of ``unit`` between the sum of the values rounded

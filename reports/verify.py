@@ -111,7 +111,9 @@ def _diff_reports(mine: PublicReport, theirs: PublicReport, out: list[str]) -> N
         if a.get(key, "absent") != b.get(key, "absent"):
             shown = "hidden" if a.get(key) is None else a.get(key, "absent")
             wanted = "hidden" if b.get(key) is None else b.get(key, "absent")
-            out.append(f"{REPORT_JSON}: {key} is {shown} in the report, {wanted} from the books")
+            out.append(
+                f"{REPORT_JSON}: {key} is {shown} in the report, {wanted} from the books"
+            )
 
 
 def verify_folder(
@@ -132,7 +134,7 @@ def verify_folder(
     try:
         manifest = Manifest.model_validate_json(manifest_bytes)
         period = parse_period(manifest.period)
-    except (ValidationError, ValueError, Exception) as exc:  # noqa: BLE001 - any damage
+    except (ValidationError, ValueError, Exception) as exc:
         del exc
         diff(f"{MANIFEST}: damaged (not a valid aidbooks manifest)")
         return outcome
@@ -169,7 +171,9 @@ def verify_folder(
             diff(f"{REPORT_JSON}: not valid against the report schema")
     unknown = [lang for lang in manifest.languages if lang not in LANGUAGES]
     if unknown:
-        diff(f"{MANIFEST}: lists language(s) {', '.join(unknown)} that aidbooks cannot render")
+        diff(
+            f"{MANIFEST}: lists language(s) {', '.join(unknown)} that aidbooks cannot render"
+        )
         return outcome
     if report is not None:
         if report.to_json().encode("utf-8") != contents[REPORT_JSON]:
@@ -182,7 +186,9 @@ def verify_folder(
         for problem in arithmetic.problems(report):
             diff(f"{REPORT_JSON}: {problem}")
         _, rendered = render_files(
-            report.model_copy(update={"artifacts": {}}), manifest.formats, manifest.languages
+            report.model_copy(update={"artifacts": {}}),
+            manifest.formats,
+            manifest.languages,
         )
         for name, payload in rendered.items():
             if name not in contents:

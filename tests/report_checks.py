@@ -44,7 +44,11 @@ class Knowledge:
     minor of a small 0/±1 matrix, which does not happen in practice.
     """
 
-    def __init__(self, known: Sequence[Mapping[AtomKey, int]], probes: Iterable[Mapping[AtomKey, int]] = ()) -> None:
+    def __init__(
+        self,
+        known: Sequence[Mapping[AtomKey, int]],
+        probes: Iterable[Mapping[AtomKey, int]] = (),
+    ) -> None:
         del probes
         self.column: dict[AtomKey, int] = {}
         self.pivots: dict[int, dict[int, int]] = {}
@@ -94,7 +98,11 @@ def published_rows(disclosure: Disclosure, measure: str) -> list[Mapping[AtomKey
         if c.measure == measure and c.coefficients and c.id not in disclosure.hidden
     ]
     for _, cells, gone in disclosure.earlier:
-        rows += [c.coefficients for c in cells if c.measure == measure and c.id not in gone and c.coefficients]
+        rows += [
+            c.coefficients
+            for c in cells
+            if c.measure == measure and c.id not in gone and c.coefficients
+        ]
     return rows
 
 
@@ -108,7 +116,9 @@ def protected(disclosure: Disclosure, aggregates: Aggregates, measure: str) -> l
     ]
     out += [c for c in disclosure.guarded if c.measure == measure]
     for _, cells, gone in disclosure.earlier:
-        out += [c for c in cells if c.measure == measure and c.coefficients and c.id in gone]
+        out += [
+            c for c in cells if c.measure == measure and c.coefficients and c.id in gone
+        ]
     del aggregates
     return out
 
@@ -124,11 +134,17 @@ def determined_hidden(disclosure: Disclosure, aggregates: Aggregates) -> list[st
         if not probes:
             continue
         space = Knowledge(known, (p.coefficients for p in probes))
-        bad += [p.id for p in probes if p.id not in disclosure.unprotectable and space.determines(p.coefficients)]
+        bad += [
+            p.id
+            for p in probes
+            if p.id not in disclosure.unprotectable and space.determines(p.coefficients)
+        ]
     return bad
 
 
-def small_published(disclosure: Disclosure, aggregates: Aggregates, min_cell: int, dominance: Fraction) -> list[str]:
+def small_published(
+    disclosure: Disclosure, aggregates: Aggregates, min_cell: int, dominance: Fraction
+) -> list[str]:
     """Published numbers made of grants that cover too few households or are dominated."""
     bad = []
     for cell in disclosure.cells:
