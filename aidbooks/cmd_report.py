@@ -32,8 +32,10 @@ from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
 from aidbooks.reports.i18n import check_languages
 from aidbooks.reports.manifest import Published
+from aidbooks.reports.manifest import later_than
 from aidbooks.reports.manifest import neighbours
 from aidbooks.reports.manifest import read_published
+from aidbooks.reports.manifest import siblings
 from aidbooks.reports.period import parse_period
 from aidbooks.reports.publish import FORMATS
 from aidbooks.reports.publish import build
@@ -138,6 +140,15 @@ def report(
     check_target(out)
     key = read_key_file(policy.key_path())
     chain, context = neighbours(out, policy.fund.name, period, explicit_previous(previous))
+    after = later_than(period, siblings(out, policy.fund.name))
+    if after:
+        raise AidbooksError(
+            f"report {after[0].period.label} beside --out comes after {period.label}, and "
+            "a report published out of order could be differenced with it",
+            "publish periods in order (months, their quarter, then the year), or move "
+            "the later reports away first",
+            str(after[0].folder),
+        )
     _progress(f"loading {path} ...")
     entries, errors, options = load_books(path)
     if errors:

@@ -286,3 +286,8 @@ def neighbours(
     if explicit is not None and explicit.folder.resolve() not in known:
         beside.append(explicit)
     return previous, context_of(period, beside)
+
+
+def later_than(period: Period, candidates: list[Published]) -> list[Published]:
+    """Reports beside this one that come after ``period`` in publication order."""
+    return [p for p in candidates if p.period.order_key() > period.order_key()]
