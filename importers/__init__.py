@@ -1,0 +1,1 @@
+"""aidbooks.importers: beangulp importers for the platforms mutual-aid funds use."""
