@@ -117,6 +117,8 @@ def categories_chart(
     height = 120 + 34 * max(1, len(labels))
     config = _config(formatter, height)
     config["show_legend"] = False
+    config["show_minor_x_labels"] = False
+    config["x_labels_major_count"] = 6
     chart = pygal.HorizontalBar(**config)
     chart.x_labels = list(labels)
     chart.add(name, _points(amounts))
