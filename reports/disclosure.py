@@ -306,19 +306,11 @@ def complement(
 def _published_span(
     base: Span, current: Sequence[Cell], hidden: set[str], columns: Mapping[AtomKey, int]
 ) -> Span:
-    span = _copy(base)
+    span = base.copy()
     for cell in current:
         if cell.id not in hidden:
             span.add(_row(cell.coefficients, columns), cell.id)
     return span
-
-
-def _copy(span: Span) -> Span:
-    clone = Span()
-    clone._rows = {k: dict(v) for k, v in span._rows.items()}
-    clone._prov = {k: dict(v) for k, v in span._prov.items()}
-    clone._tags = list(span._tags)
-    return clone
 
 
 # --------------------------------------------------------------------- rounding
