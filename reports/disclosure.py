@@ -25,7 +25,11 @@ books reaches a page. The rules (DESIGN.md, privacy rule 4):
    households, then small amounts; totals last. Reports already published (the
    quarters inside a year, last month's report whose closing balances are this
    month's opening) are part of what readers know: their published numbers join
-   the system, and their hidden numbers must stay hidden too.
+   the system, and their hidden numbers must stay hidden too. Protected as well,
+   though no table shows them: each aid category on its own when it is merged
+   into "Other aid", the grant part of a published mix (the bail returned inside
+   a fund's receipts), and the quarter and year this period belongs to, up to its
+   end — the reports that will publish those must not find them given away.
 5. **Rounding.** Amounts are rounded to ``privacy.rounding`` (1: whole dollars;
    0: cents) so that every table still adds up to its total
    (:mod:`aidbooks.reports.rounding`).
@@ -398,6 +402,43 @@ def _hidden_followers(cells: Sequence[Cell], hidden: set[str], policy: Policy) -
             hidden.add(cell.id)
 
 
+def _natural_guards(
+    maker: CellMaker, aggregates: Aggregates, policy: Policy, shown: set[str]
+) -> list[Cell]:
+    """Sensitive sums that no report shows but that must not be worked out either.
+
+    * each aid category on its own, even when the report merges it into "Other
+      aid" (Other aid minus a known part would give it away);
+    * the quarter and the year this period belongs to, up to its end: a later
+      report will publish them, so their sensitive parts must not already follow
+      from this report and the ones before it (their rows as that report would
+      cut them, and each category on its own).
+    """
+    guards: list[Cell] = []
+    period = aggregates.period
+    windows: list[tuple[str, Period | ToDate]] = [("", period)]
+    windows += [(f"{w.label}|", w) for w in containing(period)]
+    for prefix, window in windows:
+        candidates: list[Cell] = []
+        if prefix:
+            candidates += cells_for(maker, choose_layout(maker, window, policy))
+        for name in maker.categories(window):
+            candidates += maker.category_cells(window, f"{name}", (name,))
+        seen: set[str] = set()
+        for cell in candidates:
+            if not cell.linear or not cell.flow or not cell.households:
+                continue
+            if not prefix and cell.id in shown:
+                continue  # a cell of this report: protected as such
+            part = grant_part(cell, aggregates)
+            name = f"{prefix}{part.id}" if prefix else f"~{part.id}"
+            if name in seen or not is_sensitive(part, policy):
+                continue
+            seen.add(name)
+            guards.append(_renamed(part, name))
+    return guards
+
+
 def plan(
     aggregates: Aggregates,
     policy: Policy,
@@ -425,17 +466,7 @@ def plan(
                 primary.add(cell.id)
         elif is_sensitive(part, policy):
             guarded.append(part)
-    for whole in containing(aggregates.period):
-        # The quarter and year this period belongs to, up to its end: a later report
-        # will publish them, so their sensitive parts must not already follow from
-        # this report and the ones before it.
-        ahead = cells_for(maker, choose_layout(maker, whole, policy))
-        for cell in ahead:
-            if not cell.linear or not cell.flow or not cell.households:
-                continue
-            part = grant_part(cell, aggregates)
-            if is_sensitive(part, policy):
-                guarded.append(_renamed(part, f"{whole.label}|{part.id}"))
+    guarded += _natural_guards(maker, aggregates, policy, {c.id for c in cells})
     hidden = set(primary)
     context: list[tuple[Period, tuple[Cell, ...], frozenset[str]]] = []
     for report in earlier:

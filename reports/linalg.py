@@ -62,7 +62,9 @@ class Span:
         clone._tags = list(self._tags)
         return clone
 
-    def _reduce(self, row: Row, weights: Row, scale: int, sign: int) -> tuple[Row, Row, int]:
+    def _reduce(
+        self, row: Row, weights: Row, scale: int, sign: int
+    ) -> tuple[Row, Row, int]:
         """Eliminate every pivot column from ``row``.
 
         For a row being added (``sign`` +1, ``scale`` 0) it keeps

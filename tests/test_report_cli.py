@@ -241,12 +241,24 @@ def test_quarter_report_hides_and_marks(key: Path, tmp_path: Path) -> None:
 
 
 def test_refuses_to_publish_out_of_order(key: Path, tmp_path: Path) -> None:
-    assert _report(key, str(LEDGER), "--period", "2025-Q2", "--out", str(tmp_path / "2025-Q2"))[0] == 0
-    code, _, err = _report(key, str(LEDGER), "--period", "2025-04", "--out", str(tmp_path / "2025-04"))
+    assert (
+        _report(
+            key, str(LEDGER), "--period", "2025-Q2", "--out", str(tmp_path / "2025-Q2")
+        )[0]
+        == 0
+    )
+    code, _, err = _report(
+        key, str(LEDGER), "--period", "2025-04", "--out", str(tmp_path / "2025-04")
+    )
     assert code == 2 and "comes after 2025-04" in err
     assert not (tmp_path / "2025-04").exists()
     # publishing the next period is fine, and chains to the one before
-    assert _report(key, str(LEDGER), "--period", "2025-07", "--out", str(tmp_path / "2025-07"))[0] == 0
+    assert (
+        _report(
+            key, str(LEDGER), "--period", "2025-07", "--out", str(tmp_path / "2025-07")
+        )[0]
+        == 0
+    )
     manifest = json.loads((tmp_path / "2025-07" / "manifest.json").read_text())
     assert manifest["previous"]["period"] == "2025-Q2"
     assert [c["period"] for c in manifest["context"]] == ["2025-Q2"]
