@@ -49,8 +49,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from decimal import Decimal
+from functools import partial
 
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import ZERO
