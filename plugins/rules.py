@@ -27,8 +27,16 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import policy_or_finding
 
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
-BASIC: dict[str, str] = {}
-STRICT: dict[str, str] = {}
+BASIC: dict[str, str] = {
+    "funds": "aidbooks.plugins.funds",
+    "approvals": "aidbooks.plugins.approvals",
+}
+STRICT: dict[str, str] = {
+    "caps": "aidbooks.plugins.caps",
+    "clearing": "aidbooks.plugins.clearing",
+    "receivables": "aidbooks.plugins.receivables",
+    "pending": "aidbooks.plugins.pending",
+}
 
 
 Validate = Callable[[list[data.Directive], dict[str, Any], Policy], list[RuleError]]
