@@ -31,4 +31,3 @@ def _isolated_home(
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-
