@@ -8,7 +8,8 @@ manifest records, the pages say what ``report.json`` says, the numbers add up,
 and the chain to the previous report (when it is beside this one or named with
 ``--previous``). With ``--ledger`` (and the fund's key, from the policy or
 ``$AIDBOOKS_KEY_FILE``) it makes the report again from the books and compares every
-byte, and checks the keyed seal on the books. See :mod:`aidbooks.reports.verify`.
+byte, and checks the keyed seal on the books (without the key it checks the numbers
+and says the seal was not checked). See :mod:`aidbooks.reports.verify`.
 
 Prints every difference as ``REPORT_DIR/FILE: what differs``. Exit codes: 0 the
 report is genuine, 1 something differs, 2 unreadable input (no such folder, a
@@ -59,7 +60,9 @@ def verify(report_dir: Path, ledger: str | None, previous: Path | None) -> None:
     if ledger is not None:
         path = ledger_path(ledger)
         policy = load_policy(policy_path_for(path))
-        key = read_key_file(policy.key_path())
+        key_path = policy.key_path()
+        # Without the key the numbers are still checked; only the seal is not.
+        key = read_key_file(key_path) if key_path.exists() else None
         _progress(f"loading {path} ...")
         entries, errors, options = load_books(path)
         # The books stay alive to the end and hold no cycles: keep the collector off them.

@@ -106,6 +106,31 @@ def render_files(
     return report, dict(sorted(files.items()))
 
 
+def make_files(
+    entries: list[data.Directive],
+    options_map: dict[str, Any],
+    policy: Policy,
+    period: Period,
+    formats: Sequence[str] = FORMATS,
+    languages: Sequence[str] = ("en",),
+    context: Sequence[Published] = (),
+) -> tuple[PublicReport, dict[str, bytes], Disclosure]:
+    """Aggregate, run the disclosure control, render and guard (no manifest).
+
+    Raises:
+      AidbooksError: the books or the output break a rule of publication (exit 2).
+    """
+    earlier = [c.report() for c in context]
+    aggregates = aggregate(
+        entries, options_map, policy, period, tuple(c.period for c in context)
+    )
+    disclosure = plan(aggregates, policy, earlier)
+    guard.check_words(disclosure.report, policy)
+    report, files = render_files(disclosure.report, formats, languages)
+    guard.check_files(files, (period.start, period.end))
+    return report, files, disclosure
+
+
 def build(
     entries: list[data.Directive],
     options_map: dict[str, Any],
@@ -117,7 +142,7 @@ def build(
     previous: Link | None = None,
     context: Sequence[Published] = (),
 ) -> Built:
-    """Make every file of the report for ``period``.
+    """Make every file of the report for ``period``, ``manifest.json`` included.
 
     Args:
       entries, options_map: The loaded books.
@@ -132,15 +157,9 @@ def build(
     Raises:
       AidbooksError: the books or the output break a rule of publication (exit 2).
     """
-    earlier = [c.report() for c in context]
-    aggregates = aggregate(
-        entries, options_map, policy, period, tuple(c.period for c in context)
+    report, files, disclosure = make_files(
+        entries, options_map, policy, period, formats, languages, context
     )
-    disclosure = plan(aggregates, policy, earlier)
-    report = disclosure.report
-    guard.check_words(report, policy)
-    report, files = render_files(report, formats, languages)
-    guard.check_files(files, (period.start, period.end))
     manifest = Manifest(
         fund=policy.fund.name,
         period=period.label,

@@ -255,3 +255,22 @@ def test_not_a_report(tmp_path: Path) -> None:
     result = run("aidbooks", "verify", str(tmp_path))
     assert result.returncode == 1 and "manifest.json: missing" in result.stdout
     assert run("aidbooks", "verify", str(tmp_path / "nope")).returncode == 2
+
+
+def test_books_without_the_key_check_the_numbers_only(
+    reports: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    env = {"AIDBOOKS_KEY_FILE": str(tmp_path / "no.key")}
+    result = run("aidbooks", "verify", str(folder), "--ledger", str(LEDGER), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "seal on the books was not checked" in result.stdout
+    data = json.loads((folder / "report.json").read_text())
+    data["totals"]["raised"] = str(int(data["totals"]["raised"]) + 1)
+    (folder / "report.json").write_text(
+        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    result = run("aidbooks", "verify", str(folder), "--ledger", str(LEDGER), env=env)
+    assert result.returncode == 1
+    assert "totals/raised is" in result.stdout
