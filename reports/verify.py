@@ -20,7 +20,8 @@ An auditor with the books and the fund's key (``--ledger``):
    for byte the same; differing numbers are named one by one.
 6. The seal: the keyed commitment to the books must match, so the books the
    auditor holds are the books the report was made from (any changed posting on
-   or before the period's last day breaks it).
+   or before the period's last day breaks it). Without the fund's key the numbers
+   are still checked, and the outcome says the seal was not.
 """
 
 from __future__ import annotations
