@@ -266,5 +266,8 @@ def verify_folder(
         diff(f"{name}: not part of the report made again from the books")
     if manifest.fund != books.policy.fund.name:
         diff(f"{MANIFEST}: fund {manifest.fund!r} is not the fund of these books")
-    note("numbers checked against the books" + ("" if books.key is None else ", and the seal"))
+    note(
+        "numbers checked against the books"
+        + ("" if books.key is None else ", and the seal")
+    )
     return outcome
