@@ -30,7 +30,7 @@ from aidbooks.plugins.policy import DEFAULT_CATEGORIES
 from aidbooks.plugins.policy import FundSection
 
 #: Rule plugins switched on in new books, in order (those that exist in this version).
-PLUGINS: tuple[str, ...] = ()
+PLUGINS: tuple[str, ...] = ("aidbooks.plugins.recipients", "aidbooks.plugins.no_pii")
 
 #: Extra lines for Fava (extension, import config), appended to main.beancount.
 FAVA_LINES: tuple[str, ...] = ()

@@ -225,21 +225,27 @@ _A_NUMBER = re.compile(
     r"|(?i:\b(?:a-?number|alien\s+(?:registration\s+)?(?:number|no|#)|n[uú]mero\s+a"
     r"|n[uú]mero\s+de\s+extranjero)\b\s*[:#]?\s*[Aa]?[-\s]?\d(?:[\s-]?\d){7,8})"
 )
-_FILLER = r"(?:[\s:#.-]+(?i:no|nr|number|num|n[uú]mero|de|del|conducir|card|is|es|id|consular))*"
-_TOKEN = r"[\s:#.-]*(?=[A-Za-z0-9-]*\d)([A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
+_FILLER = (
+    r"(?:[\s:#.-]+(?i:no|nr|number|num|n[uú]mero|de|del|conducir|card|is|es|id|consular))*"
+)
+_NUMBER_AFTER = r"[\s:#.-]*(?=[A-Za-z0-9-]*\d)([A-Za-z0-9][A-Za-z0-9-]{3,19})\b"
 _ID_NUMBER = re.compile(
     r"(?i:\b(?:passport|pasaporte|baasaboor|consular(?:\s+id)?|matr[ií]cula(?:\s+consular)?"
     r"|driver'?s?\s+licen[cs]e|licen[cs]e|licencia(?:\s+de\s+conducir)?|dl|cdl"
     r"|(?:state|student|school|photo)\s+id|id\s+card|id\s*(?:no|number|#)"
     r"|identificaci[oó]n|ine|curp|dni|c[eé]dula|green\s+card"
     r"|permanent\s+resident\s+card|ead|work\s+permit|permiso\s+de\s+trabajo|i-94"
-    r"|visa\s+(?:no|number|#)|tarjeta\s+de\s+residencia|sasta)(?:(?<=#)|\b))" + _FILLER + _TOKEN
+    r"|visa\s+(?:no|number|#)|tarjeta\s+de\s+residencia|sasta)(?:(?<=#)|\b))"
+    + _FILLER
+    + _NUMBER_AFTER
     + r"|\b[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b"  # CURP
 )
 _CASE_NUMBER = re.compile(
     r"(?i:\b(?:case|caso|booking|inmate|docket|expediente|citation|ticket|warrant"
     r"|cause|jail\s+id|so\s*#|bond\s+(?:no|number|#)|court\s+file|file\s+(?:no|number|#)"
-    r"|a-file|receipt\s+(?:notice|number\s+uscis))(?:(?<=#)|\b))" + _FILLER + _TOKEN
+    r"|a-file|receipt\s+(?:notice|number\s+uscis))(?:(?<=#)|\b))"
+    + _FILLER
+    + _NUMBER_AFTER
     + r"|\b(?:EAC|WAC|LIN|SRC|NBC|MSC|IOE|YSC|ZLA|ZNK|NSC|TSC|VSC|CSC)\d{10}\b"
 )
 _PLATE = re.compile(
@@ -295,14 +301,12 @@ KINSHIP = frozenset(
     "grandmother grandfather granny tía tío tia tio aunt auntie uncle sister brother prima "
     "primo cousin hija hijo daughter son esposa esposo wife husband vecina vecino neighbor "
     "neighbour familia family hooyo aabo eedo habo adeer abti walaal ayeeyo awoowe niam txiv "
-    "umm abu bin ibn bint"
-    .split()
+    "umm abu bin ibn bint".split()
 )
 #: Cues: a known (not word-like) name after them is a person, in any case ("para maria").
 CUES = frozenset(
     "for to from para por paid pay pago pagado pagada by with con via c/o attn de and y "
-    "recipient beneficiary"
-    .split()
+    "recipient beneficiary".split()
 )
 #: Words after a name that make it a household ("the Johnson family").
 AFTER_CUES = frozenset("family familia household hogar kids children niños ninos".split())
@@ -335,7 +339,9 @@ PLACE_PREFIXES = frozenset(
     "nuestra our".split()
 )
 #: Small words allowed inside a name or an institution's name.
-PARTICLES = frozenset("de del la las los da das do dos di van von al el bin ibn bint abu".split())
+PARTICLES = frozenset(
+    "de del la las los da das do dos di van von al el bin ibn bint abu".split()
+)
 _CONNECTORS = PARTICLES | {"of", "the", "and", "y", "&", "for", "jr"}
 
 _GIVEN, _SURNAME, _SURNAME_EN, _WEAK = 1, 2, 4, 8
@@ -373,7 +379,9 @@ def _lexicon() -> _Lexicon:
         for line in _data_lines(filename):
             key = _key(line)
             flags[key] = flags.get(key, 0) | flag
-    phrases = sorted({fold(p) for p in _data_lines("known_phrases.txt")}, key=len, reverse=True)
+    phrases = sorted(
+        {fold(p) for p in _data_lines("known_phrases.txt")}, key=len, reverse=True
+    )
     pattern = re.compile(
         r"(?<![\w'])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?![\w'])"
     )
@@ -417,9 +425,7 @@ def _tokens(text: str, folded: str, flags: dict[str, int], mode: str) -> list[_T
             cap = True
         else:
             cap = text[start].isupper()
-        out.append(
-            _Token(start, end, key, word_flags, cap, possessive, text[last:start])
-        )
+        out.append(_Token(start, end, key, word_flags, cap, possessive, text[last:start]))
         last = match.end()
     return out
 
@@ -463,14 +469,22 @@ def _name_findings(text: str, folded: str) -> list[Finding]:
             org_ahead = False
     org_behind = False
     for i, tok in enumerate(toks):
-        if org_behind and (tok.cap or tok.key in _CONNECTORS) and tok.gap in (" ", "-", " & "):
+        if (
+            org_behind
+            and (tok.cap or tok.key in _CONNECTORS)
+            and tok.gap in (" ", "-", " & ")
+        ):
             masked[i] = True
         else:
             org_behind = False
         if tok.cap and tok.key in ORG_PREFIXES:
             org_behind = True
     for i in range(1, count):
-        if toks[i - 1].key in PLACE_PREFIXES and toks[i - 1].cap and _after_word(toks[i].gap):
+        if (
+            toks[i - 1].key in PLACE_PREFIXES
+            and toks[i - 1].cap
+            and _after_word(toks[i].gap)
+        ):
             masked[i] = True
     hits: set[int] = set()
     for i, tok in enumerate(toks):
@@ -515,7 +529,9 @@ def _name_findings(text: str, folded: str) -> list[Finding]:
                     f & _GIVEN or (f & (_SURNAME | _SURNAME_EN) and nf & _SURNAME)
                 ):
                     hits.update((i, i + 1))
-                elif nxt.gap in (", ", ",") and f & (_SURNAME | _SURNAME_EN) and nf & _GIVEN:
+                elif (
+                    nxt.gap in (", ", ",") and f & (_SURNAME | _SURNAME_EN) and nf & _GIVEN
+                ):
                     hits.update((i, i + 1))
             elif (
                 not tok.cap
@@ -547,7 +563,11 @@ def _name_findings(text: str, folded: str) -> list[Finding]:
     # Initials after a title or cue: "Sra. R.", "for M.G."
     for match in _INITIALS.finditer(text):
         before = folded[max(0, match.start() - 12) : match.start()].split()
-        if before and before[-1].strip(".:") in HONORIFICS | KINSHIP | {"for", "para", "to"}:
+        if before and before[-1].strip(".:") in HONORIFICS | KINSHIP | {
+            "for",
+            "para",
+            "to",
+        }:
             if folded[match.start() : match.end()].strip() not in _NOT_INITIALS:
                 found.append(Finding("name", match.start(), match.end()))
     return found
@@ -588,7 +608,9 @@ def slugify(text: str) -> str:
     for part in _SEPARATORS.split(text):
         for word in _CAMEL.split(part):
             if word:
-                words.append(word[:1].upper() + word[1:].lower() if word.isalpha() else word)
+                words.append(
+                    word[:1].upper() + word[1:].lower() if word.isalpha() else word
+                )
     return " ".join(words)
 
 
@@ -614,9 +636,7 @@ class Scanner:
             reverse=True,
         )
         self._phrases = (
-            re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)"
-            )
+            re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
             if phrases
             else None
         )

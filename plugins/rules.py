@@ -27,7 +27,7 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import policy_or_finding
 
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
-BASIC: dict[str, str] = {}
+BASIC: dict[str, str] = {"recipients": "recipients", "no-pii": "no_pii"}
 STRICT: dict[str, str] = {}
 
 
