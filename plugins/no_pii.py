@@ -55,6 +55,7 @@ The rule is one pass over the entries; each distinct string is scanned once.
 
 from __future__ import annotations
 
+import itertools
 import os
 from decimal import Decimal
 from typing import Any
@@ -81,6 +82,8 @@ class NoPiiError(RuleError):
 INTERNAL_KEYS = frozenset({"filename", "lineno"})
 #: Kinds looked for in opaque platform ids (``*-id`` keys).
 ID_KINDS = frozenset({"email", "handle"})
+# How the values of a metadata key are scanned.
+_SKIP, _TEXT, _ID, _KEPT_DONOR, _BAD_KEY = range(5)
 #: Posting accounts that make a transaction a grant or a donation (payee rule).
 _PAYEE_RULE_PREFIXES = (accounts.AID, accounts.RECEIVABLE, accounts.DONATIONS)
 
@@ -106,7 +109,8 @@ class _Check:
         self.errors: list[RuleError] = []
         main = options_map.get("filename") or ""
         self.root = os.path.dirname(str(main)) if main and not main.startswith("<") else ""
-        self.key_kinds: dict[str, tuple[str, ...]] = {}
+        self.modes: dict[str, int] = {}
+        self.value_kinds: dict[str, tuple[str, ...]] = {}
 
     def add(self, source: dict[str, Any], message: str) -> None:
         # No entry: bean-check would print it, and with it the personal data found.
@@ -114,40 +118,68 @@ class _Check:
 
     def text(self, value: str) -> tuple[str, ...]:
         """Kinds in a text value: free text, or an identifier if it has no spaces."""
-        if " " in value:
-            return self.scanner.kinds(value)
-        return self.scanner.identifier_kinds(value)
-
-    def meta(self, meta: dict[str, Any] | None, where: str) -> None:
-        if not meta:
-            return
-        for key, value in meta.items():
-            if key in INTERNAL_KEYS or key[:2] == "__":
-                continue
-            key_kinds = self.key_kinds.get(key)
-            if key_kinds is None:
-                key_kinds = self.scanner.identifier_kinds(key)
-                self.key_kinds[key] = key_kinds
-            if key_kinds:
-                self.add(meta, _message(f"a {where} key", key_kinds))
-                continue
-            if isinstance(value, str):
-                if key[-3:] == "-id":
-                    if "@" not in value and "$" not in value:
-                        continue
-                    kinds: tuple[str, ...] = tuple(
-                        k for k in self.scanner.kinds(value) if k in ID_KINDS
-                    )
-                else:
-                    kinds = self.text(value)
-                    if key == "donor" and self.keep_donors and kinds:
-                        kinds = tuple(k for k in kinds if k != "name")
-            elif isinstance(value, Decimal | int) and not isinstance(value, bool):
-                kinds = self.scanner.kinds(str(value))
+        kinds = self.value_kinds.get(value)
+        if kinds is None:
+            if " " in value:
+                kinds = self.scanner.kinds(value)
             else:
-                continue
-            if kinds:
-                self.add(meta, _message(f'{where} "{key}"', kinds))
+                kinds = self.scanner.identifier_kinds(value)
+            self.value_kinds[value] = kinds
+        return kinds
+
+    def mode(self, key: str) -> int:
+        """How the values of a metadata key are scanned (decided once per key)."""
+        mode = self.modes.get(key)
+        if mode is None:
+            if key in INTERNAL_KEYS or key[:2] == "__":
+                mode = _SKIP
+            elif self.scanner.identifier_kinds(key):
+                mode = _BAD_KEY
+            elif key[-3:] == "-id":
+                mode = _ID
+            elif key == "donor" and self.keep_donors:
+                mode = _KEPT_DONOR
+            else:
+                mode = _TEXT
+            self.modes[key] = mode
+        return mode
+
+    def value(self, key: str, value: Any, mode: int) -> tuple[str, ...]:
+        """Kinds in one metadata value, scanned as its key's mode says."""
+        if type(value) is str:
+            if mode == _ID:
+                if "@" not in value and "$" not in value:
+                    return ()
+                return tuple(k for k in self.scanner.kinds(value) if k in ID_KINDS)
+            kinds = self.text(value)
+            if mode == _KEPT_DONOR:
+                kinds = tuple(k for k in kinds if k != "name")
+            return kinds
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            return self.scanner.kinds(str(value))
+        return ()
+
+    def item(
+        self, meta: dict[str, Any], key: str, value: Any, mode: int, where: str
+    ) -> bool:
+        """Scan one metadata key and value; True if anything was found."""
+        found = False
+        if mode == _BAD_KEY:
+            self.add(meta, _message(f"a {where} key", self.scanner.identifier_kinds(key)))
+            found = True
+        kinds = self.value(key, value, mode)
+        if kinds:
+            label = f"a {where} value" if mode == _BAD_KEY else f'{where} "{key}"'
+            self.add(meta, _message(label, kinds))
+            found = True
+        return found
+
+    def meta(self, meta: dict[str, Any], where: str) -> None:
+        """Scan every key and value of a metadata dict."""
+        for key, value in meta.items():
+            mode = self.mode(key)
+            if mode != _SKIP:
+                self.item(meta, key, value, mode, where)
 
     def names(self, values: Any, what: str, meta: dict[str, Any]) -> None:
         """Tags or links."""
@@ -156,31 +188,18 @@ class _Check:
             if kinds:
                 self.add(meta, _message(what, kinds))
 
-    def transaction(self, entry: data.Transaction) -> None:
-        scanner = self.scanner
+    def payee(self, entry: data.Transaction) -> None:
         payee = entry.payee
-        if payee:
-            if any(
-                p.account.startswith(_PAYEE_RULE_PREFIXES) for p in entry.postings
-            ) or any(p.account == accounts.GRANTS_IN for p in entry.postings):
-                if not scanner.is_organisation(payee):
-                    self.add(entry.meta, _payee_message(entry))
-            else:
-                kinds = scanner.kinds(payee)
-                if kinds:
-                    self.add(entry.meta, _message("payee", kinds))
-        if entry.narration:
-            kinds = scanner.kinds(entry.narration)
+        postings = entry.postings
+        if any(p.account.startswith(_PAYEE_RULE_PREFIXES) for p in postings) or any(
+            p.account == accounts.GRANTS_IN for p in postings
+        ):
+            if not self.scanner.is_organisation(payee):
+                self.add(entry.meta, _payee_message(entry))
+        else:
+            kinds = self.scanner.kinds(payee)
             if kinds:
-                self.add(entry.meta, _message("narration", kinds))
-        self.meta(entry.meta, "metadata")
-        if entry.tags:
-            self.names(entry.tags, "a tag", entry.meta)
-        if entry.links:
-            self.names(entry.links, "a link", entry.meta)
-        for posting in entry.postings:
-            if posting.meta and len(posting.meta) > 2:
-                self.meta(posting.meta, "posting metadata")
+                self.add(entry.meta, _message("payee", kinds))
 
     def other(self, entry: data.Directive) -> None:
         scanner = self.scanner
@@ -238,7 +257,8 @@ class _Check:
             )
             if kinds:
                 self.add(entry.meta, _message("the query", kinds))
-        self.meta(entry.meta, "metadata")
+        if entry.meta:
+            self.meta(entry.meta, "metadata")
 
 
 def _payee_message(entry: data.Transaction) -> str:
@@ -259,17 +279,87 @@ def _payee_message(entry: data.Transaction) -> str:
     )
 
 
+def _report(check: _Check, entry: data.Transaction) -> None:
+    """Report every finding in one transaction's narration, tags, links and metadata."""
+    kinds = check.scanner.kinds(entry.narration) if entry.narration else ()
+    if kinds:
+        check.add(entry.meta, _message("narration", kinds))
+    check.meta(entry.meta, "metadata")
+    if entry.tags:
+        check.names(entry.tags, "a tag", entry.meta)
+    if entry.links:
+        check.names(entry.links, "a link", entry.meta)
+    for posting in entry.postings:
+        if posting.meta:
+            check.meta(posting.meta, "posting metadata")
+
+
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
-    """Find personal data in every string the books hold (one pass)."""
+    """Find personal data in every string the books hold (one pass).
+
+    Findings are rare and strings repeat, so the pass over transactions only asks
+    "is every value here known to be clean?"; each distinct value is scanned once.
+    A transaction with something in it is then reported in full by ``_report``.
+    """
     check = _Check(policy, options_map)
+    modes = check.modes
+    for key in INTERNAL_KEYS:
+        modes[key] = _SKIP
+    clean_text: set[str] = {""}  # narrations known to be clean
+    clean_values: set[Any] = set()  # metadata values known to be clean (text mode)
+    kinds = check.scanner.kinds
+    names = check.scanner.identifier_kinds
+    value_kinds = check.value
+
+    def suspect(meta: dict[str, Any]) -> bool:
+        """True if a metadata dict may hold personal data (``_report`` says where)."""
+        for key, value in meta.items():
+            mode = modes.get(key)
+            if mode is None:
+                mode = check.mode(key)
+            if mode == _SKIP:
+                continue
+            if mode == _TEXT and type(value) is str:
+                if value in clean_values:
+                    continue
+                if value_kinds(key, value, mode):
+                    return True
+                clean_values.add(value)
+            elif mode == _ID:
+                if type(value) is str and "@" not in value and "$" not in value:
+                    continue
+                if value_kinds(key, value, mode):
+                    return True
+            elif mode == _BAD_KEY or value_kinds(key, value, mode):
+                return True
+        return False
+
     transaction = data.Transaction
     for entry in entries:
-        if type(entry) is transaction:
-            check.transaction(entry)  # type: ignore[arg-type]
-        else:
+        if type(entry) is not transaction:
             check.other(entry)
+            continue
+        found = suspect(entry.meta)
+        narration = entry.narration  # type: ignore[union-attr]
+        if narration not in clean_text:
+            if kinds(narration):
+                found = True
+            else:
+                clean_text.add(narration)
+        if entry.payee:  # type: ignore[union-attr]
+            check.payee(entry)  # type: ignore[arg-type]
+        if entry.tags or entry.links:  # type: ignore[union-attr]
+            for name in itertools.chain(entry.tags, entry.links):  # type: ignore[union-attr]
+                if names(name):
+                    found = True
+        for posting in entry.postings:  # type: ignore[union-attr]
+            pmeta = posting.meta
+            if pmeta and (len(pmeta) > 2 or "lineno" not in pmeta) and suspect(pmeta):
+                found = True
+        if found:
+            _report(check, entry)  # type: ignore[arg-type]
     return check.errors
 
 

@@ -161,8 +161,17 @@ _HANDLE = re.compile(
     r"|(?i:\b(?:venmo|cash\s?app|paypal|zelle)\s*(?:handle|user(?:name)?|tag|id)?\s*[:=]\s*"
     r"(?:@[\w.$-]{3,}|(?=[\w.$-]*[-_\d.])[\w.$-]{3,}))"
 )
+_PHONE_WORDS = frozenset(
+    "tel telefono phone ph cell cel celular movil mobile whatsapp wa text call llamar "
+    "llamada lambarka".split()
+)
 _DIGITS7 = re.compile(r"\d(?:[\s().-]*\d){6}")
 _ANY_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_EMAIL_WORDS = frozenset({"at", "dot"})
+_HANDLE_WORDS = frozenset({"venmo", "paypal", "cash", "app", "zelle", "me"})
+_PO_WORDS = frozenset({"box", "apartado", "casilla"})
+_ENDING_WORDS = frozenset({"ending", "ends", "terminada", "terminacion", "termina"})
 _LOCAL_PHONE = re.compile(
     r"(?i:\b(?:tel|teléfono|telefono|phone|ph|cell|cel|celular|móvil|movil|mobile"
     r"|whatsapp|wa|text|txt|call|llamar|llamada|lambarka)\b)"
@@ -180,7 +189,7 @@ _UNIT = (
     r"(?:\d+[A-Za-z]?|[A-Za-z]\b))?"
 )
 _CAP = r"[A-ZÀ-ÖØ-Þ]"
-_ADDRESS = re.compile(
+_ADDRESS_EN = re.compile(
     # 1234 N. Maple Grove Ave, Apt 4B   /   500 5th St
     rf"(?<![\w/-])\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?\s+"
     r"(?:(?i:north|south|east|west|n|s|e|w|ne|nw|se|sw)\.?\s+)?"
@@ -191,8 +200,11 @@ _ADDRESS = re.compile(
     r"[a-z]+\s+){1,2}"
     r"(?:st|ave|rd|blvd|dr|ln|ct|pl|hwy|pkwy|street|avenue|road|drive|lane|boulevard)"
     rf"\b\.?(?=\s*(?:$|[,;)]|apt|unit|#)){_UNIT}"
+)
+_STREET_WORDS = frozenset(_STREET_WORD.split("|"))
+_ADDRESS_ES = re.compile(
     # Calle 5 de Mayo #123, Av. Juárez 45, Camino Real 1200
-    r"|(?:\b(?:Calle|Avenida|Avda|Av|Camino|Calzada|Calz|Privada|Priv|Callejón|Callejon"
+    r"(?:\b(?:Calle|Avenida|Avda|Av|Camino|Calzada|Calz|Privada|Priv|Callejón|Callejon"
     r"|Carretera|Carr|Paseo|Bulevar|Circuito|Cerrada|Andador|Prolongación|Prolongacion"
     r"|Prol|Carrera|Cra|Diagonal|Transversal|Colonia|Residencial|CALLE|AVENIDA|AV"
     r"|CAMINO)\.?|\bC/)\s*"
@@ -200,31 +212,46 @@ _ADDRESS = re.compile(
     r"\d{1,5}[A-Za-z]?\b"
     r"|(?i:\b(?:calle|avenida|av|camino|carretera|privada)\b\.?\s+(?:[^\W_]+\s+){0,4}?"
     r"(?:#|no\.|núm\.|número)\s*\d{1,5}\b)"
-    # P.O. Box 123, Apartado postal 45
-    r"|(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|apartado(?:\s+postal)?|casilla)"
-    r"\s*#?\s*\d+)"
-    # Apt 4B, unit 12, depto. 3
-    r"|(?i:\b(?:apt|apartment|apartamento|unit|depto|departamento|dpto)\b)\.?\s*#?\s*"
-    r"(?:\d+[A-Za-z]?|[A-Z]\b)"
-    # Minneapolis, MN 55404
-    r"|\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS"
-    r"|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)"
-    r"\.?,?\s+\d{5}(?![\d-])"
 )
+_SPANISH_STREET_WORDS = frozenset(
+    "calle avenida avda av camino calzada calz privada priv callejon carretera carr paseo "
+    "bulevar circuito cerrada andador prolongacion prol carrera cra diagonal transversal "
+    "colonia residencial c".split()
+)
+_PO_BOX = re.compile(
+    r"(?i:\b(?:p\.?\s?o\.?\s*box|post\s+office\s+box|apartado(?:\s+postal)?|casilla)"
+    r"\s*#?\s*\d+)"
+)
+_UNIT_ONLY = re.compile(
+    r"(?i:\b(?:apt|apartment|apartamento|unit|depto|departamento|dpto)\b)\.?\s*#?\s*"
+    r"(?:\d+[A-Za-z]?|[A-Z]\b)"
+)
+_UNIT_WORDS = frozenset("apt apartment apartamento unit depto departamento dpto".split())
+_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY"
+).split()
+_STATE_ZIP = re.compile(r"\b(?:" + "|".join(_STATES) + r")\.?,?\s+\d{5}(?![\d-])")
+_STATE_WORDS = frozenset(s.lower() for s in _STATES)
 _ZIP4 = re.compile(r"(?<![\d])(?<!\d-)\d{5}-\d{4}(?!\d)(?!-\d)")
 
 # ------------------------------------------------------ government numbers
 _SSN = re.compile(
-    r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"
-    r"|(?<![\w-])\d{3} \d{2} \d{4}(?![\w-])"
-    r"|(?i:\b(?:ssn|ss\s?#|soc(?:ial)?\.?\s+sec(?:urity)?|seguro\s+social|itin|tin)\b"
+    r"(?<!\w)(?<!\d-)\d{3}-\d{2}-\d{4}(?![\w-])|(?<![\w-])\d{3} \d{2} \d{4}(?![\w-])"
+)
+_SSN_WORD = re.compile(
+    r"(?i:\b(?:ssn|ss\s?#|soc(?:ial)?\.?\s+sec(?:urity)?|seguro\s+social|itin|tin)\b"
     r"\s*(?:no\.?|number|n[uú]mero|#)?\s*[:#]?\s*\d(?:[\s-]?\d){8})"
 )
+_SSN_WORDS = frozenset("ssn ss soc social seguro itin tin".split())
 _A_NUMBER = re.compile(
     r"(?<![\w-])[Aa](?:-|#|\s|-?#\s?)?(?:\d{3}[-\s]?\d{3}[-\s]?\d{3}|\d{8,9})(?![\w-])"
-    r"|(?i:\b(?:a-?number|alien\s+(?:registration\s+)?(?:number|no|#)|n[uú]mero\s+a"
+)
+_A_NUMBER_WORD = re.compile(
+    r"(?i:\b(?:a-?number|alien\s+(?:registration\s+)?(?:number|no|#)|n[uú]mero\s+a"
     r"|n[uú]mero\s+de\s+extranjero)\b\s*[:#]?\s*[Aa]?[-\s]?\d(?:[\s-]?\d){7,8})"
 )
+_A_NUMBER_WORDS = frozenset("anumber alien numero extranjero".split())
 _FILLER = (
     r"(?:[\s:#.-]+(?i:no|nr|number|num|n[uú]mero|de|del|conducir|card|is|es|id|consular))*"
 )
@@ -238,16 +265,26 @@ _ID_NUMBER = re.compile(
     r"|visa\s+(?:no|number|#)|tarjeta\s+de\s+residencia|sasta)(?:(?<=#)|\b))"
     + _FILLER
     + _NUMBER_AFTER
-    + r"|\b[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b"  # CURP
 )
+_ID_WORDS = frozenset(
+    """passport pasaporte baasaboor consular matricula driver license licence licencia dl cdl
+    id identificacion ine curp dni cedula green permanent ead permit permiso i visa tarjeta
+    sasta""".split()
+)
+_CURP = re.compile(r"\b[A-Z]{4}\d{6}[HM][A-Z]{5}[A-Z0-9]\d\b")
 _CASE_NUMBER = re.compile(
     r"(?i:\b(?:case|caso|booking|inmate|docket|expediente|citation|ticket|warrant"
     r"|cause|jail\s+id|so\s*#|bond\s+(?:no|number|#)|court\s+file|file\s+(?:no|number|#)"
-    r"|a-file|receipt\s+(?:notice|number\s+uscis))(?:(?<=#)|\b))"
-    + _FILLER
-    + _NUMBER_AFTER
-    + r"|\b(?:EAC|WAC|LIN|SRC|NBC|MSC|IOE|YSC|ZLA|ZNK|NSC|TSC|VSC|CSC)\d{10}\b"
+    r"|a-file|receipt\s+(?:notice|number\s+uscis))(?:(?<=#)|\b))" + _FILLER + _NUMBER_AFTER
 )
+_CASE_WORDS = frozenset(
+    """case caso booking inmate docket expediente citation ticket warrant cause jail bond
+    court file receipt""".split()
+)
+_USCIS = re.compile(
+    r"\b(?:EAC|WAC|LIN|SRC|NBC|MSC|IOE|YSC|ZLA|ZNK|NSC|TSC|VSC|CSC)\d{10}\b"
+)
+_PLATE_WORDS = frozenset("plate plates placa placas tablilla tag".split())
 _PLATE = re.compile(
     r"(?i:\b(?:licen[cs]e\s+plates?|lic\.?\s*plates?|plates?|placas?|tablilla"
     r"|tag\s*(?:no\.?|number|#)|n[uú]mero\s+de\s+placa)(?:(?<=#)|\b))\s*(?:(?i:no|number|#)\.?)?\s*[:#]?\s*"
@@ -257,7 +294,7 @@ _PLATE = re.compile(
 # ----------------------------------------------------------- card digits
 _CARD = re.compile(
     r"(?<![\w*])\*{1,16}[\s-]?\d{4}(?!\d)"
-    r"|(?<![A-Za-z0-9])[xX]{1,16}-?\d{4}(?!\d)"
+    r"|(?<![A-Za-z0-9])(?:[xX]-?|[xX]{2,16}[\s-]?)\d{4}(?!\d)"
     r"|(?i:\b(?:ending|ends|ending\s+with|ends\s+with)\s+(?:in\s+)?"
     r"|\bterminada\s+en\s+|\bterminaci[oó]n\s+|\btermina\s+en\s+)#?\s*\d{4}(?!\d)"
 )
@@ -266,6 +303,10 @@ _CARD_WORD = re.compile(
     r"|debit|credit|card|tarjeta|acct|account|cuenta|checking|savings|routing|ebt)\b)"
     r"(?:\s+(?i:debit|credit|card|no|number|num|acct|account|de\s+d[eé]bito))*\.?"
     r"[\s:#-]*(\d{4,17})(?![\d.,]?\d)"
+)
+_CARD_WORDS = frozenset(
+    """visa mastercard master mc amex american discover debit credit card tarjeta acct
+    account cuenta checking savings routing ebt""".split()
 )
 _LONG_NUMBER = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 
@@ -285,18 +326,28 @@ _DOB = re.compile(
     rf"|{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}}|(?:19|20)\d{{2}}\b))"
 )
 
+_DOB_WORDS = frozenset(
+    "dob d birth birthdate birthday born fecha f nac nacimiento nacido nacida cumpleanos "
+    "taariikhda".split()
+)
+
 # ------------------------------------------------------------------- names
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _INITIALS = re.compile(r"(?<![\w.])[A-Z]\.\s?(?:[A-Z]\.\s?)*")
 _NOT_INITIALS = frozenset({"u.s.", "d.c.", "p.o.", "a.m.", "p.m."})
 
+
+def _folded(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(fold(w) for w in words)
+
+
 #: Titles: the next capitalised word is a name, whatever it is ("Sra. Xiomara").
-HONORIFICS = frozenset(
+HONORIFICS = _folded(
     "mr mrs ms miss mx dr sr sra srta señor senor señora senora señorita senorita don doña "
     "dona sheikh sheekh imam pastor hermano hermana".split()
 )
 #: Kinship words: a capitalised name after them is a person ("abuela Rosa", "hooyo Hodan").
-KINSHIP = frozenset(
+KINSHIP = _folded(
     "mom mother mama mamá madre dad father papa papá padre abuela abuelo grandma grandpa "
     "grandmother grandfather granny tía tío tia tio aunt auntie uncle sister brother prima "
     "primo cousin hija hijo daughter son esposa esposo wife husband vecina vecino neighbor "
@@ -304,14 +355,14 @@ KINSHIP = frozenset(
     "umm abu bin ibn bint".split()
 )
 #: Cues: a known (not word-like) name after them is a person, in any case ("para maria").
-CUES = frozenset(
+CUES = _folded(
     "for to from para por paid pay pago pagado pagada by with con via c/o attn de and y "
     "recipient beneficiary".split()
 )
 #: Words after a name that make it a household ("the Johnson family").
-AFTER_CUES = frozenset("family familia household hogar kids children niños ninos".split())
+AFTER_CUES = _folded("family familia household hogar kids children niños ninos".split())
 #: Words that end an institution's or a place's name: names before them are not people.
-ORG_WORDS = frozenset(
+ORG_WORDS = _folded(
     """elementary school schools academy college university institute center centre clinic
     clinics hospital health healthcare medical pharmacy church parish mosque masjid temple
     cathedral chapel ministries ministry foundation fund trust market markets mart
@@ -328,24 +379,27 @@ ORG_WORDS = frozenset(
 )
 #: Words that start an institution's name in Spanish or Arabic ("Escuela Benito Juárez",
 #: "Iglesia Bautista Hispana", "Masjid An-Nur"): names after them are not people.
-ORG_PREFIXES = frozenset(
+ORG_PREFIXES = _folded(
     """iglesia escuela centro clinica tienda mercado farmacia panaderia carniceria casa
     colegio instituto parroquia fundacion asociacion restaurante taqueria supermercado
     hospital masjid jamia markaz madrasa""".split()
 )
 #: Words before a place's name ("San José", "St. Paul", "Fort Worth", "Lake Harriet").
-PLACE_PREFIXES = frozenset(
+PLACE_PREFIXES = _folded(
     "san santa santo st saint ste sainte fort ft mount mt lake port los las lady virgen "
     "nuestra our".split()
 )
 #: Small words allowed inside a name or an institution's name.
-PARTICLES = frozenset(
+PARTICLES = _folded(
     "de del la las los da das do dos di van von al el bin ibn bint abu".split()
 )
 _CONNECTORS = PARTICLES | {"of", "the", "and", "y", "&", "for", "jr"}
 
 _GIVEN, _SURNAME, _SURNAME_EN, _WEAK = 1, 2, 4, 8
+_NAME = _GIVEN | _SURNAME | _SURNAME_EN
 _STRONG_SINGLE = _GIVEN | _SURNAME
+_PERSON_WORDS = KINSHIP | AFTER_CUES | CUES
+_INITIAL_CUES = HONORIFICS | KINSHIP | frozenset({"for", "para", "to"})
 
 
 class _Lexicon(NamedTuple):
@@ -439,19 +493,34 @@ def _after_word(gap: str) -> bool:
     return gap.strip(" .:") == "" and len(gap) <= 3 and gap != ""
 
 
-def _name_findings(text: str, folded: str) -> list[Finding]:
+def _could_name(words: set[str], folded: str, flags: dict[str, int]) -> bool:
+    """Cheap test: can any name rule fire on a text with these words?"""
+    if "'" in folded:  # O'Brien, D'Angelo: look the whole word up too
+        words = words | {w.replace("'", "") for w in _WORD.findall(folded) if "'" in w}
+    names = 0
+    for word in words:
+        flag = flags.get(word, 0)
+        if flag & _NAME:
+            if not flag & _WEAK and len(word) > 2:
+                return True
+            names += 1
+    if words & HONORIFICS:
+        return True
+    return names >= 2 or (names == 1 and not words.isdisjoint(_PERSON_WORDS))
+
+
+def _name_findings(text: str, folded: str, words: set[str]) -> list[Finding]:
     lex = _lexicon()
+    found: list[Finding] = []
+    if "." in text and not words.isdisjoint(_INITIAL_CUES):
+        found += _initials(text, folded)
+    if not _could_name(words, folded, lex.flags):
+        return found
     blanked = [m.span() for m in lex.phrases.finditer(folded)]
     if blanked:
         text = _blank(text, blanked)
         folded = _blank(folded, blanked)
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return []
-    joined = "".join(letters)
-    mode = "upper" if joined.isupper() and len(joined) > 3 else "mixed"
-    if joined.islower():
-        mode = "lower"
+    mode = "upper" if text.isupper() else "lower" if text.islower() else "mixed"
     toks = _tokens(text, folded, lex.flags, mode)
     count = len(toks)
     # Is token i part of an institution's or a place's name?
@@ -553,21 +622,21 @@ def _name_findings(text: str, folded: str) -> list[Finding]:
             and nxt.cap
         ):
             hits.update((i, i + 1))
-    found: list[Finding] = []
     for i in sorted(hits):
         tok = toks[i]
         if found and _adjacent(tok.gap) and found[-1].end == tok.start - len(tok.gap):
             found[-1] = Finding("name", found[-1].start, tok.end)
         else:
             found.append(Finding("name", tok.start, tok.end))
-    # Initials after a title or cue: "Sra. R.", "for M.G."
+    return found
+
+
+def _initials(text: str, folded: str) -> list[Finding]:
+    """Initials after a title or cue: "Sra. R.", "for M.G."."""
+    found = []
     for match in _INITIALS.finditer(text):
         before = folded[max(0, match.start() - 12) : match.start()].split()
-        if before and before[-1].strip(".:") in HONORIFICS | KINSHIP | {
-            "for",
-            "para",
-            "to",
-        }:
+        if before and before[-1].strip(".:") in _INITIAL_CUES:
             if folded[match.start() : match.end()].strip() not in _NOT_INITIALS:
                 found.append(Finding("name", match.start(), match.end()))
     return found
@@ -594,24 +663,87 @@ def _digit_count(token: str) -> int:
     return sum(ch.isdigit() for ch in token)
 
 
+# Codes and dates are never findings; split apart, a date's digits look like a phone.
+_CONTEXT_WORDS = (
+    _ID_WORDS | _CASE_WORDS | _PLATE_WORDS | _DOB_WORDS | _SSN_WORDS | _A_NUMBER_WORDS
+)
+_CODE_RE = re.compile(_CODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS = re.compile(r"[-_:/.+#^]+")
+# Separators next to a letter split words; between digits they stay (612-555-0147).
+_SLUG_SPLIT = re.compile(r"[-_:/.+#^]+(?=[^\W\d_])|(?<=[^\W\d_])[-_:/.+#^]+")
 
 
 def slugify(text: str) -> str:
     """Turn an identifier (tag, link, account, file name) into words for the scanner.
 
-    ``"maria-garcia_rent.pdf"`` → ``"Maria Garcia Rent Pdf"``; codes are kept out.
+    ``"maria-garcia_rent.pdf"`` → ``"Maria Garcia Rent Pdf"``; ``"call-612-555-0147"``
+    → ``"Call 612-555-0147"``; codes are left out.
     """
-    text = re.sub(_CODE, " ", text)
-    words = []
-    for part in _SEPARATORS.split(text):
-        for word in _CAMEL.split(part):
-            if word:
-                words.append(
-                    word[:1].upper() + word[1:].lower() if word.isalpha() else word
-                )
-    return " ".join(words)
+    text = _SLUG_SPLIT.sub(" ", _CAMEL.sub(" ", _CODE_RE.sub(" ", text)))
+    return " ".join(
+        w[:1].upper() + w[1:].lower() if w.isalpha() else w for w in text.split()
+    )
+
+
+def _digit_findings(work: str, words: set[str]) -> list[Finding]:
+    """Detections that need a digit: addresses, numbers of every kind, phones."""
+    found: list[Finding] = []
+
+    def run(pattern: re.Pattern[str], kind: str) -> None:
+        found.extend(Finding(kind, *m.span()) for m in pattern.finditer(work))
+
+    if words & _STREET_WORDS:
+        run(_ADDRESS_EN, "address")
+    if words & _SPANISH_STREET_WORDS:
+        run(_ADDRESS_ES, "address")
+    if words & _PO_WORDS:
+        run(_PO_BOX, "address")
+    if words & _UNIT_WORDS:
+        run(_UNIT_ONLY, "address")
+    if words & _STATE_WORDS:
+        run(_STATE_ZIP, "address")
+    run(_ZIP4, "zip")
+    run(_SSN, "ssn")
+    if words & _SSN_WORDS:
+        run(_SSN_WORD, "ssn")
+    if "a" in words:
+        run(_A_NUMBER, "a-number")
+    if words & _A_NUMBER_WORDS or ("a" in words and "number" in words):
+        run(_A_NUMBER_WORD, "a-number")
+    for pattern, kind, gate in (
+        (_ID_NUMBER, "id-number", _ID_WORDS),
+        (_CASE_NUMBER, "case-number", _CASE_WORDS),
+        (_PLATE, "plate", _PLATE_WORDS),
+    ):
+        if not words & gate and not (
+            kind == "case-number" and "so" in words and "#" in work
+        ):
+            continue
+        least = 1 if kind == "plate" else 3
+        for m in pattern.finditer(work):
+            token = m.group(1)
+            if not _is_year(token) and _digit_count(token) >= least:
+                found.append(Finding(kind, *m.span()))
+    if len(work) >= 13:
+        run(_USCIS, "case-number")
+        if len(work) >= 18:
+            run(_CURP, "id-number")
+    if "*" in work or words & _ENDING_WORDS or any(not w.strip("x") for w in words):
+        run(_CARD, "card")
+    if words & _CARD_WORDS:
+        for m in _CARD_WORD.finditer(work):
+            if not _is_year(m.group(1)):
+                found.append(Finding("card", *m.span()))
+    for m in _LONG_NUMBER.finditer(work):
+        digits = re.sub(r"\D", "", m.group())
+        if 13 <= len(digits) <= 19 and digits[0] in "3456" and _luhn(digits):
+            found.append(Finding("card", *m.span()))
+    if words & _PHONE_WORDS:
+        run(_LOCAL_PHONE, "phone")
+    if _DIGITS7.search(work):
+        for match in phonenumbers.PhoneNumberMatcher(work, "US"):
+            found.append(Finding("phone", match.start, match.end))
+    return found
 
 
 class Scanner:
@@ -651,55 +783,34 @@ class Scanner:
         """Every detection in ``text`` with its position (for raw-text scans)."""
         if not text or text in self.allow or _CODES_ONLY.fullmatch(text):
             return []
+        folded = fold(text)
         if self._phrases is not None:
-            text = _blank(text, [m.span() for m in self._phrases.finditer(fold(text))])
-        found: list[Finding] = [Finding("dob", *m.span()) for m in _DOB.finditer(text)]
-        work = _blank(text, [m.span() for m in _NEVER.finditer(text)])
-        has_digit = _ANY_DIGIT.search(work) is not None
-        if "@" in work or " at " in work or "(at)" in work or "[at]" in work:
+            spans = [m.span() for m in self._phrases.finditer(folded)]
+            if spans:
+                text, folded = _blank(text, spans), _blank(folded, spans)
+        # The words of the text decide which detectors can find anything at all.
+        words = set(_LETTERS.findall(folded))
+        found: list[Finding] = []
+        has_digit = _ANY_DIGIT.search(text) is not None
+        work = text
+        if has_digit:
+            if words & _DOB_WORDS:
+                found += [Finding("dob", *m.span()) for m in _DOB.finditer(text)]
+            work = _blank(text, [m.span() for m in _NEVER.finditer(text)])
+        elif "$" in text:
+            work = _blank(text, [m.span() for m in _NEVER.finditer(text)])
+        if "@" in work or words & _EMAIL_WORDS:
             found += [Finding("email", *m.span()) for m in _EMAIL.finditer(work)]
-        if "@" in work or "$" in work or "/" in work or ":" in work or "=" in work:
+        if "@" in work or "$" in work or words & _HANDLE_WORDS:
             found += [Finding("handle", *m.span()) for m in _HANDLE.finditer(work)]
         if has_digit:
-            found += self._digit_findings(work)
+            found += _digit_findings(work, words)
         if found:
             work = _blank(work, [(f.start, f.end) for f in found])
-        found += _name_findings(work, fold(work))
+        if work is not text:
+            folded = fold(work)
+        found += _name_findings(work, folded, words)
         return _tidy(found)
-
-    @staticmethod
-    def _digit_findings(work: str) -> list[Finding]:
-        found: list[Finding] = []
-        found += [Finding("address", *m.span()) for m in _ADDRESS.finditer(work)]
-        found += [Finding("zip", *m.span()) for m in _ZIP4.finditer(work)]
-        found += [Finding("ssn", *m.span()) for m in _SSN.finditer(work)]
-        found += [Finding("a-number", *m.span()) for m in _A_NUMBER.finditer(work)]
-        for pattern, kind in (
-            (_ID_NUMBER, "id-number"),
-            (_CASE_NUMBER, "case-number"),
-            (_PLATE, "plate"),
-        ):
-            for m in pattern.finditer(work):
-                token = m.group(1)
-                if token is None:  # the context-free alternative (CURP, USCIS)
-                    found.append(Finding(kind, *m.span()))
-                elif not _is_year(token) and _digit_count(token) >= (
-                    1 if kind == "plate" else 3
-                ):
-                    found.append(Finding(kind, *m.span()))
-        found += [Finding("card", *m.span()) for m in _CARD.finditer(work)]
-        for m in _CARD_WORD.finditer(work):
-            if not _is_year(m.group(1)):
-                found.append(Finding("card", *m.span()))
-        for m in _LONG_NUMBER.finditer(work):
-            digits = re.sub(r"\D", "", m.group())
-            if 13 <= len(digits) <= 19 and digits[0] in "3456" and _luhn(digits):
-                found.append(Finding("card", *m.span()))
-        found += [Finding("phone", *m.span()) for m in _LOCAL_PHONE.finditer(work)]
-        if _DIGITS7.search(work):
-            for match in phonenumbers.PhoneNumberMatcher(work, "US"):
-                found.append(Finding("phone", match.start, match.end))
-        return found
 
     def kinds(self, text: str) -> tuple[str, ...]:
         """The sorted distinct kinds of personal data in ``text`` (cached per string)."""
@@ -713,15 +824,25 @@ class Scanner:
         """Kinds in an identifier: a tag, link, account name, file name or key.
 
         Identifiers glue words together (``maria-garcia``, ``MariaGarcia``,
-        ``receipt_abdi.pdf``), so the text is scanned as it is and once more split
-        into capitalised words. Cached per string.
+        ``receipt_abdi.pdf``), so the text is scanned split into capitalised words
+        (see :func:`slugify`), and as it is when it may hold an e-mail or a handle.
+        Cached per string.
         """
         cached = self._id_cache.get(text)
         if cached is None:
-            kinds = set(self.kinds(text))
+            if _CODES_ONLY.fullmatch(text):
+                return ()
             words = slugify(text)
-            if words and words != text:
-                kinds.update(self.kinds(words))
+            kinds = set(self.kinds(words))
+            if (
+                "@" in text
+                or "$" in text
+                or (
+                    _ANY_DIGIT.search(text)
+                    and not _CONTEXT_WORDS.isdisjoint(_LETTERS.findall(fold(text)))
+                )
+            ):  # e-mails, handles and "case-2024-CV-88123" keep their punctuation
+                kinds.update(self.kinds(text))
             cached = tuple(sorted(kinds))
             self._id_cache[text] = cached
         return cached

@@ -119,7 +119,6 @@ class _Pass:
         self.errors: list[RuleError] = []
         self.declared: dict[str, _Declared] = {}
         self.first_use: dict[tuple[str, codes.Kind], _Use] = {}
-        self.use_count: dict[tuple[str, codes.Kind], int] = {}
         self.bad: list[_Bad] = []
         self.shape: dict[tuple[str, codes.Kind], codes.CodeProblem | None] = {}
         self.donors = policy.privacy.donors
@@ -129,7 +128,8 @@ class _Pass:
         self.errors.append(RecipientError(meta, message, None))
 
     # --------------------------------------------------------------- uses
-    def use(self, value: Any, kind: codes.Kind, day: dt.date, meta: dict[str, Any]) -> None:
+    def use(self, value: Any, kind: codes.Kind, day: dt.date, meta: dict[str, Any]) -> bool:
+        """Check one value of a code field; True if it is a well-formed code."""
         field = _FIELD[kind]
         if not isinstance(value, str):
             self.add(
@@ -137,7 +137,7 @@ class _Pass:
                 f'{field} must be a quoted code like "{_EXAMPLE[kind]}"; put the code in'
                 " double quotes",
             )
-            return
+            return False
         key = (value, kind)
         problem = self.shape.get(key, ...)
         if problem is ...:
@@ -145,63 +145,61 @@ class _Pass:
             self.shape[key] = problem
         if problem is not None:
             self.bad.append(_Bad(value, kind, meta, problem))
-            return
+            return False
         if kind == "donor":
-            return
-        count = self.use_count.get(key)
-        if count is None:
+            return True
+        if key not in self.first_use:
             self.first_use[key] = _Use(day, meta)
-            self.use_count[key] = 1
-        else:
-            self.use_count[key] = count + 1
+        return True
 
-    def transaction(self, entry: data.Transaction) -> None:
+    def grant_posting(self, entry: data.Transaction, posting: data.Posting) -> bool:
+        """Check the recipient of one aid posting; True if it is a well-formed code."""
+        pmeta = posting.meta
+        value = pmeta.get("recipient") if pmeta else None
+        where = pmeta
+        if value is None:
+            value = entry.meta.get("recipient")
+            where = entry.meta
+        if value is None:
+            self.add(
+                pmeta or entry.meta,
+                f"posting to {posting.account} has no recipient: code; add"
+                f' recipient: "{_EXAMPLE["recipient"]}" under the posting (or on the'
+                " transaction) with the household's code from the intake sheet",
+            )
+            return False
+        assert where is not None
+        return self.use(value, "recipient", entry.date, where)
+
+    def approvals(self, entry: data.Transaction, approved: Any) -> bool:
+        """Check ``approved-by:``; True if every part is a well-formed volunteer code."""
         meta = entry.meta
-        txn_recipient = meta.get("recipient")
-        day = entry.date
-        for posting in entry.postings:
-            account = posting.account
-            if account.startswith(accounts.AID) or account.startswith(accounts.RECEIVABLE):
-                pmeta = posting.meta
-                value = pmeta.get("recipient") if pmeta else None
-                if value is None:
-                    value = txn_recipient
-                    where = meta
-                else:
-                    where = pmeta
-                if value is None:
-                    self.add(
-                        pmeta or meta,
-                        f"posting to {account} has no recipient: code; add"
-                        f' recipient: "{_EXAMPLE["recipient"]}" under the posting (or on the'
-                        " transaction) with the household's code from the intake sheet",
-                    )
-                else:
-                    self.use(value, "recipient", day, where)
-        approved = meta.get("approved-by")
-        if approved is not None:
-            if not isinstance(approved, str):
-                self.use(approved, "volunteer", day, meta)
-            else:
-                parts = [p.strip() for p in approved.split(",")]
-                if any(not p for p in parts):
-                    self.add(
-                        meta,
-                        "approved-by: has an empty entry; list volunteer codes separated by"
-                        f' commas, like "{_EXAMPLE["volunteer"]}, {_EXAMPLE["volunteer"]}"',
-                    )
-                for part in parts:
-                    if part:
-                        self.use(part, "volunteer", day, meta)
-        if "donor" in meta and self.donors != "keep":
-            if self.donors == "drop":
-                self.add(
-                    meta,
-                    'donor: is present but the policy drops donors ([privacy] donors = "drop");'
-                    " remove it",
-                )
-            else:
-                self.use(meta["donor"], "donor", day, meta)
+        if not isinstance(approved, str):
+            return self.use(approved, "volunteer", entry.date, meta)
+        parts = [p.strip() for p in approved.split(",")]
+        ok = True
+        if any(not p for p in parts):
+            self.add(
+                meta,
+                "approved-by: has an empty entry; list volunteer codes separated by"
+                f' commas, like "{_EXAMPLE["volunteer"]}, {_EXAMPLE["volunteer"]}"',
+            )
+            ok = False
+        for part in parts:
+            if part and not self.use(part, "volunteer", entry.date, meta):
+                ok = False
+        return ok
+
+    def donor(self, entry: data.Transaction, donor: Any) -> None:
+        """Report a ``donor:`` the policy does not allow, or that is not a donor code."""
+        if self.donors == "drop":
+            self.add(
+                entry.meta,
+                'donor: is present but the policy drops donors ([privacy] donors = "drop");'
+                " remove it",
+            )
+            return
+        self.use(donor, "donor", entry.date, entry.meta)
 
     # ------------------------------------------------------- declarations
     def declaration(self, entry: data.Custom, kind: codes.Kind) -> None:
@@ -286,8 +284,6 @@ class _Pass:
                 f"{_FIELD[bad.kind]} value {bad.problem.reason}; {self.fix(bad.text, bad.problem, bad.kind)}",
             )
         for (code, kind), use in self.first_use.items():
-            count = self.use_count[(code, kind)]
-            more = f" (and {count - 1} more uses)" if count > 1 else ""
             declared = self.declared.get(code)
             if declared is None:
                 how = (
@@ -297,14 +293,14 @@ class _Pass:
                 )
                 self.add(
                     use.meta,
-                    f"{kind} code {code} is not declared{more}; declare it with"
+                    f"{kind} code {code} is not declared; declare it with"
                     f' {use.date} custom "{codes.DECLARATION[kind]}" "{code}"'
                     f" in codes.beancount (new codes come from `{how}`)",
                 )
             elif declared.date > use.date:
                 self.add(
                     use.meta,
-                    f"{code} is used on {use.date}{more} before its declaration on"
+                    f"{code} is used on {use.date} before its declaration on"
                     f" {declared.date} ({_where(declared.meta)}); date the declaration"
                     f" {use.date} or earlier",
                 )
@@ -313,13 +309,47 @@ class _Pass:
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
-    """Check recipient and volunteer codes on grants, approvals and declarations."""
+    """Check recipient and volunteer codes on grants, approvals and declarations.
+
+    One pass. A value already seen well formed (its first use recorded) is skipped
+    at once; everything else goes to ``_Pass``, and uses are resolved against the
+    declarations at the end (a declaration dated on or before the first use counts,
+    wherever it is in the files).
+    """
     check = _Pass(policy)
+    # Values already checked and well formed (their first use is recorded).
+    recipients: set[Any] = set()
+    approvals: set[Any] = set()
+    donors: set[Any] = set()
+    check_donors = policy.privacy.donors != "keep"
+    drop = policy.privacy.donors == "drop"
+    is_valid = codes.is_valid
+    grant_accounts = (accounts.AID, accounts.RECEIVABLE)
     transaction, custom, open_ = data.Transaction, data.Custom, data.Open
     for entry in entries:
         kind = type(entry)
         if kind is transaction:
-            check.transaction(entry)  # type: ignore[arg-type]
+            for posting in entry.postings:  # type: ignore[union-attr]
+                if posting.account.startswith(grant_accounts):
+                    pmeta = posting.meta
+                    if pmeta is not None and pmeta.get("recipient") in recipients:
+                        continue
+                    if check.grant_posting(entry, posting):  # type: ignore[arg-type]
+                        value = pmeta.get("recipient") if pmeta else None
+                        if value is not None:
+                            recipients.add(value)
+            meta = entry.meta
+            approved = meta.get("approved-by")
+            if approved is not None and approved not in approvals:
+                if check.approvals(entry, approved):  # type: ignore[arg-type]
+                    approvals.add(approved)
+            if check_donors:
+                donor = meta.get("donor")
+                if donor is not None and donor not in donors:
+                    if not drop and is_valid(donor, "donor"):
+                        donors.add(donor)
+                    else:
+                        check.donor(entry, donor)  # type: ignore[arg-type]
         elif kind is custom:
             declared = _KIND_OF_DECLARATION.get(entry.type)  # type: ignore[union-attr]
             if declared is not None:
