@@ -213,7 +213,7 @@ class _Check:
             if type_kinds:
                 self.add(entry.meta, _message("a custom directive's type", type_kinds))
             label = "a custom directive's value" if type_kinds else f'custom "{entry.type}"'
-            for value in entry.values:
+            for value in entry.values or ():
                 raw = value.value
                 if isinstance(raw, str) and value.dtype is str:
                     kinds = self.text(raw)

@@ -203,7 +203,7 @@ class _Pass:
 
     # ------------------------------------------------------- declarations
     def declaration(self, entry: data.Custom, kind: codes.Kind) -> None:
-        values = entry.values
+        values = entry.values or []
         if (
             len(values) != 1
             or not isinstance(values[0].value, str)
