@@ -667,6 +667,7 @@ def _digit_count(token: str) -> int:
 _CONTEXT_WORDS = (
     _ID_WORDS | _CASE_WORDS | _PLATE_WORDS | _DOB_WORDS | _SSN_WORDS | _A_NUMBER_WORDS
 )
+_RAW_WORDS = _EMAIL_WORDS | _HANDLE_WORDS
 _CODE_RE = re.compile(_CODE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 # Separators next to a letter split words; between digits they stay (612-555-0147).
@@ -834,13 +835,12 @@ class Scanner:
                 return ()
             words = slugify(text)
             kinds = set(self.kinds(words))
+            raw_words = _LETTERS.findall(fold(text))
             if (
                 "@" in text
                 or "$" in text
-                or (
-                    _ANY_DIGIT.search(text)
-                    and not _CONTEXT_WORDS.isdisjoint(_LETTERS.findall(fold(text)))
-                )
+                or not _RAW_WORDS.isdisjoint(raw_words)
+                or (_ANY_DIGIT.search(text) and not _CONTEXT_WORDS.isdisjoint(raw_words))
             ):  # e-mails, handles and "case-2024-CV-88123" keep their punctuation
                 kinds.update(self.kinds(text))
             cached = tuple(sorted(kinds))
