@@ -189,7 +189,7 @@ class _Check:
                 self.add(meta, _message(what, kinds))
 
     def payee(self, entry: data.Transaction) -> None:
-        payee = entry.payee
+        payee = entry.payee or ""
         postings = entry.postings
         if any(p.account.startswith(_PAYEE_RULE_PREFIXES) for p in postings) or any(
             p.account == accounts.GRANTS_IN for p in postings
@@ -203,12 +203,11 @@ class _Check:
 
     def other(self, entry: data.Directive) -> None:
         scanner = self.scanner
-        kind = type(entry)
-        if kind is data.Open:
+        if isinstance(entry, data.Open):
             kinds = scanner.identifier_kinds(entry.account)
             if kinds:
                 self.add(entry.meta, _message("the account name", kinds))
-        elif kind is data.Custom:
+        elif isinstance(entry, data.Custom):
             type_kinds = scanner.identifier_kinds(entry.type)
             if type_kinds:
                 self.add(entry.meta, _message("a custom directive's type", type_kinds))
@@ -223,7 +222,7 @@ class _Check:
                     continue
                 if kinds:
                     self.add(entry.meta, _message(f"the value of {label}", kinds))
-        elif kind is data.Document:
+        elif isinstance(entry, data.Document):
             name = entry.filename
             if self.root and name.startswith(self.root + os.sep):
                 name = name[len(self.root) + 1 :]
@@ -236,11 +235,11 @@ class _Check:
                 self.names(entry.tags, "a tag", entry.meta)
             if entry.links:
                 self.names(entry.links, "a link", entry.meta)
-        elif kind is data.Note:
+        elif isinstance(entry, data.Note):
             kinds = scanner.kinds(entry.comment)
             if kinds:
                 self.add(entry.meta, _message("the note", kinds))
-        elif kind is data.Event:
+        elif isinstance(entry, data.Event):
             kinds = tuple(
                 sorted(
                     set(scanner.identifier_kinds(entry.type))
@@ -249,7 +248,7 @@ class _Check:
             )
             if kinds:
                 self.add(entry.meta, _message("the event", kinds))
-        elif kind is data.Query:
+        elif isinstance(entry, data.Query):
             kinds = tuple(
                 sorted(
                     set(scanner.kinds(entry.name)) | set(scanner.kinds(entry.query_string))
@@ -342,24 +341,24 @@ def validate(
             check.other(entry)
             continue
         found = suspect(entry.meta)
-        narration = entry.narration  # type: ignore[union-attr]
+        narration = entry.narration or ""
         if narration not in clean_text:
             if kinds(narration):
                 found = True
             else:
                 clean_text.add(narration)
-        if entry.payee:  # type: ignore[union-attr]
-            check.payee(entry)  # type: ignore[arg-type]
-        if entry.tags or entry.links:  # type: ignore[union-attr]
-            for name in itertools.chain(entry.tags, entry.links):  # type: ignore[union-attr]
+        if entry.payee:
+            check.payee(entry)
+        if entry.tags or entry.links:
+            for name in itertools.chain(entry.tags, entry.links):
                 if names(name):
                     found = True
-        for posting in entry.postings:  # type: ignore[union-attr]
+        for posting in entry.postings:
             pmeta = posting.meta
             if pmeta and (len(pmeta) > 2 or "lineno" not in pmeta) and suspect(pmeta):
                 found = True
         if found:
-            _report(check, entry)  # type: ignore[arg-type]
+            _report(check, entry)
     return check.errors
 
 

@@ -60,7 +60,7 @@ def test_every_field_is_scanned_and_reported_at_its_line(tmp_path: Path) -> None
     (tmp_path / "documents" / "lease-maria-garcia.pdf").write_text("x")
     body = (
         CODES
-        + f"""
+        + """
     2025-01-01 open Assets:Receivable:Bail:AbdiHassan USD
       opened-by: "call 651-555-0123"
 

@@ -153,8 +153,8 @@ def ledger_for(items: list[Planted], folder: Path) -> tuple[str, dict[int, list[
 
 
 def test_every_planted_item_is_found_in_its_field_of_a_real_ledger(tmp_path: Path) -> None:
-    text, expected = ledger_for(PLANTED, tmp_path)
-    entries, errors, _ = loader.load_file(str(tmp_path / "main.beancount"))
+    _, expected = ledger_for(PLANTED, tmp_path)
+    _entries, errors, _ = loader.load_file(str(tmp_path / "main.beancount"))
     assert all(getattr(e, "rule", None) == "no-pii" for e in errors), [
         e.message for e in errors if getattr(e, "rule", None) != "no-pii"
     ]
