@@ -206,7 +206,7 @@ def problem(text: str, kind: Kind | None = None) -> CodeProblem | None:
 
 def is_valid(text: str, kind: Kind | None = None) -> bool:
     """Return True if ``text`` is a valid canonical code (of ``kind``)."""
-    return problem(text, kind) is None
+    return _valid_fast(text, kind)
 
 
 def kind_of(text: str) -> Kind | None:

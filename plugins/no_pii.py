@@ -55,7 +55,6 @@ The rule is one pass over the entries; each distinct string is scanned once.
 
 from __future__ import annotations
 
-import itertools
 import os
 from decimal import Decimal
 from typing import Any
@@ -65,10 +64,13 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins.errors import RuleError
-from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
+from aidbooks.plugins.sweep import BAD_KEY
+from aidbooks.plugins.sweep import SKIP
+from aidbooks.plugins.sweep import MetaScan
+from aidbooks.plugins.sweep import sweep_for
 
 
 class NoPiiError(RuleError):
@@ -78,12 +80,6 @@ class NoPiiError(RuleError):
     rule: ClassVar[str] = "no-pii"
 
 
-#: Beancount's own metadata, never written by people.
-INTERNAL_KEYS = frozenset({"filename", "lineno"})
-#: Kinds looked for in opaque platform ids (``*-id`` keys).
-ID_KINDS = frozenset({"email", "handle"})
-# How the values of a metadata key are scanned.
-_SKIP, _TEXT, _ID, _KEPT_DONOR, _BAD_KEY = range(5)
 #: Posting accounts that make a transaction a grant or a donation (payee rule).
 _PAYEE_RULE_PREFIXES = (accounts.AID, accounts.RECEIVABLE, accounts.DONATIONS)
 
@@ -101,75 +97,33 @@ def _message(field: str, kinds: tuple[str, ...] | list[str]) -> str:
 
 
 class _Check:
-    """The state of one pass: the scanner, its caches and the findings."""
+    """Reporting: says exactly what is where, for the entries the walk pointed at."""
 
-    def __init__(self, policy: Policy, options_map: dict[str, Any]) -> None:
-        self.scanner = Scanner(policy.privacy.allow, policy.privacy.organisations)
-        self.keep_donors = policy.privacy.donors == "keep"
+    def __init__(self, metascan: MetaScan, options_map: dict[str, Any]) -> None:
+        self.metascan = metascan
+        self.scanner = metascan.scanner
         self.errors: list[RuleError] = []
         main = options_map.get("filename") or ""
         self.root = os.path.dirname(str(main)) if main and not main.startswith("<") else ""
-        self.modes: dict[str, int] = {}
-        self.value_kinds: dict[str, tuple[str, ...]] = {}
 
     def add(self, source: dict[str, Any], message: str) -> None:
         # No entry: bean-check would print it, and with it the personal data found.
         self.errors.append(NoPiiError(source, message, None))
 
     def text(self, value: str) -> tuple[str, ...]:
-        """Kinds in a text value: free text, or an identifier if it has no spaces."""
-        kinds = self.value_kinds.get(value)
-        if kinds is None:
-            if " " in value:
-                kinds = self.scanner.kinds(value)
-            else:
-                kinds = self.scanner.identifier_kinds(value)
-            self.value_kinds[value] = kinds
-        return kinds
-
-    def mode(self, key: str) -> int:
-        """How the values of a metadata key are scanned (decided once per key)."""
-        mode = self.modes.get(key)
-        if mode is None:
-            if key in INTERNAL_KEYS or key[:2] == "__":
-                mode = _SKIP
-            elif self.scanner.identifier_kinds(key):
-                mode = _BAD_KEY
-            elif key[-3:] == "-id":
-                mode = _ID
-            elif key == "donor" and self.keep_donors:
-                mode = _KEPT_DONOR
-            else:
-                mode = _TEXT
-            self.modes[key] = mode
-        return mode
-
-    def value(self, key: str, value: Any, mode: int) -> tuple[str, ...]:
-        """Kinds in one metadata value, scanned as its key's mode says."""
-        if type(value) is str:
-            if mode == _ID:
-                if "@" not in value and "$" not in value:
-                    return ()
-                return tuple(k for k in self.scanner.kinds(value) if k in ID_KINDS)
-            kinds = self.text(value)
-            if mode == _KEPT_DONOR:
-                kinds = tuple(k for k in kinds if k != "name")
-            return kinds
-        if isinstance(value, Decimal | int) and not isinstance(value, bool):
-            return self.scanner.kinds(str(value))
-        return ()
+        return self.metascan.text(value)
 
     def item(
         self, meta: dict[str, Any], key: str, value: Any, mode: int, where: str
     ) -> bool:
         """Scan one metadata key and value; True if anything was found."""
         found = False
-        if mode == _BAD_KEY:
+        if mode == BAD_KEY:
             self.add(meta, _message(f"a {where} key", self.scanner.identifier_kinds(key)))
             found = True
-        kinds = self.value(key, value, mode)
+        kinds = self.metascan.value(value, mode)
         if kinds:
-            label = f"a {where} value" if mode == _BAD_KEY else f'{where} "{key}"'
+            label = f"a {where} value" if mode == BAD_KEY else f'{where} "{key}"'
             self.add(meta, _message(label, kinds))
             found = True
         return found
@@ -177,8 +131,8 @@ class _Check:
     def meta(self, meta: dict[str, Any], where: str) -> None:
         """Scan every key and value of a metadata dict."""
         for key, value in meta.items():
-            mode = self.mode(key)
-            if mode != _SKIP:
+            mode = self.metascan.mode(key)
+            if mode != SKIP:
                 self.item(meta, key, value, mode, where)
 
     def names(self, values: Any, what: str, meta: dict[str, Any]) -> None:
@@ -296,69 +250,20 @@ def _report(check: _Check, entry: data.Transaction) -> None:
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
-    """Find personal data in every string the books hold (one pass).
+    """Find personal data in every string the books hold.
 
-    Findings are rare and strings repeat, so the pass over transactions only asks
-    "is every value here known to be clean?"; each distinct value is scanned once.
-    A transaction with something in it is then reported in full by ``_report``.
+    One walk over the entries (shared with the recipients rule, see
+    :mod:`aidbooks.plugins.sweep`) scans each distinct string once and points at
+    the transactions that hold something; only those are then reported in full.
     """
-    check = _Check(policy, options_map)
-    modes = check.modes
-    for key in INTERNAL_KEYS:
-        modes[key] = _SKIP
-    clean_text: set[str] = {""}  # narrations known to be clean
-    clean_values: set[Any] = set()  # metadata values known to be clean (text mode)
-    kinds = check.scanner.kinds
-    names = check.scanner.identifier_kinds
-    value_kinds = check.value
-
-    def suspect(meta: dict[str, Any]) -> bool:
-        """True if a metadata dict may hold personal data (``_report`` says where)."""
-        for key, value in meta.items():
-            mode = modes.get(key)
-            if mode is None:
-                mode = check.mode(key)
-            if mode == _SKIP:
-                continue
-            if mode == _TEXT and type(value) is str:
-                if value in clean_values:
-                    continue
-                if value_kinds(key, value, mode):
-                    return True
-                clean_values.add(value)
-            elif mode == _ID:
-                if type(value) is str and "@" not in value and "$" not in value:
-                    continue
-                if value_kinds(key, value, mode):
-                    return True
-            elif mode == _BAD_KEY or value_kinds(key, value, mode):
-                return True
-        return False
-
-    transaction = data.Transaction
-    for entry in entries:
-        if type(entry) is not transaction:
-            check.other(entry)
-            continue
-        found = suspect(entry.meta)
-        narration = entry.narration or ""
-        if narration not in clean_text:
-            if kinds(narration):
-                found = True
-            else:
-                clean_text.add(narration)
-        if entry.payee:
-            check.payee(entry)
-        if entry.tags or entry.links:
-            for name in itertools.chain(entry.tags, entry.links):
-                if names(name):
-                    found = True
-        for posting in entry.postings:
-            pmeta = posting.meta
-            if pmeta and (len(pmeta) > 2 or "lineno" not in pmeta) and suspect(pmeta):
-                found = True
-        if found:
-            _report(check, entry)
+    walked = sweep_for(entries, policy)
+    check = _Check(walked.metascan, options_map)
+    for entry in walked.others:
+        check.other(entry)
+    for transaction in walked.payees:
+        check.payee(transaction)
+    for transaction in walked.suspects:
+        _report(check, transaction)
     return check.errors
 
 

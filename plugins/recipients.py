@@ -60,6 +60,8 @@ from aidbooks.plugins import codes
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
+from aidbooks.plugins.sweep import Use as _Use
+from aidbooks.plugins.sweep import sweep_for
 
 
 class RecipientError(RuleError):
@@ -92,13 +94,6 @@ class _Declared(NamedTuple):
     meta: dict[str, Any]
 
 
-class _Use(NamedTuple):
-    """A well-formed code in use: where it is first used."""
-
-    date: dt.date
-    meta: dict[str, Any]
-
-
 class _Bad(NamedTuple):
     """A value that is not a well-formed code of the kind its field needs."""
 
@@ -118,7 +113,10 @@ class _Pass:
     def __init__(self, policy: Policy) -> None:
         self.errors: list[RuleError] = []
         self.declared: dict[str, _Declared] = {}
-        self.first_use: dict[tuple[str, codes.Kind], _Use] = {}
+        self.first_use: dict[codes.Kind, dict[str, _Use]] = {
+            "recipient": {},
+            "volunteer": {},
+        }
         self.bad: list[_Bad] = []
         self.shape: dict[tuple[str, codes.Kind], codes.CodeProblem | None] = {}
         self.donors = policy.privacy.donors
@@ -148,8 +146,10 @@ class _Pass:
             return False
         if kind == "donor":
             return True
-        if key not in self.first_use:
-            self.first_use[key] = _Use(day, meta)
+        first = self.first_use[kind]
+        earlier = first.get(value)
+        if earlier is None or earlier.date > day:
+            first[value] = _Use(day, meta)
         return True
 
     def grant_posting(self, entry: data.Transaction, posting: data.Posting) -> bool:
@@ -283,27 +283,32 @@ class _Pass:
                 bad.meta,
                 f"{_FIELD[bad.kind]} value {bad.problem.reason}; {self.fix(bad.text, bad.problem, bad.kind)}",
             )
-        for (code, kind), use in self.first_use.items():
-            declared = self.declared.get(code)
-            if declared is None:
-                how = (
-                    "aidbooks code new --kind recipient --ledger main.beancount"
-                    if kind == "recipient"
-                    else "aidbooks code new --kind volunteer --ledger main.beancount"
-                )
-                self.add(
-                    use.meta,
-                    f"{kind} code {code} is not declared; declare it with"
-                    f' {use.date} custom "{codes.DECLARATION[kind]}" "{code}"'
-                    f" in codes.beancount (new codes come from `{how}`)",
-                )
-            elif declared.date > use.date:
-                self.add(
-                    use.meta,
-                    f"{code} is used on {use.date} before its declaration on"
-                    f" {declared.date} ({_where(declared.meta)}); date the declaration"
-                    f" {use.date} or earlier",
-                )
+        for kind, first in self.first_use.items():
+            for code, use in first.items():
+                self.resolve_use(code, kind, use)
+
+    def resolve_use(self, code: str, kind: codes.Kind, use: _Use) -> None:
+        """Report a code used before (or without) its declaration."""
+        declared = self.declared.get(code)
+        if declared is None:
+            how = (
+                "aidbooks code new --kind recipient --ledger main.beancount"
+                if kind == "recipient"
+                else "aidbooks code new --kind volunteer --ledger main.beancount"
+            )
+            self.add(
+                use.meta,
+                f"{kind} code {code} is not declared; declare it with"
+                f' {use.date} custom "{codes.DECLARATION[kind]}" "{code}"'
+                f" in codes.beancount (new codes come from `{how}`)",
+            )
+        elif declared.date > use.date:
+            self.add(
+                use.meta,
+                f"{code} is used on {use.date} before its declaration on"
+                f" {declared.date} ({_where(declared.meta)}); date the declaration"
+                f" {use.date} or earlier",
+            )
 
 
 def validate(
@@ -311,51 +316,29 @@ def validate(
 ) -> list[RuleError]:
     """Check recipient and volunteer codes on grants, approvals and declarations.
 
-    One pass. A value already seen well formed (its first use recorded) is skipped
-    at once; everything else goes to ``_Pass``, and uses are resolved against the
-    declarations at the end (a declaration dated on or before the first use counts,
-    wherever it is in the files).
+    One walk over the entries (shared with the no-pii rule, see
+    :mod:`aidbooks.plugins.sweep`) notes the first use of every well-formed code
+    and the few postings and transactions that need a closer look; uses are then
+    resolved against the declarations (a declaration dated on or before the first
+    use counts, wherever it is in the files).
     """
+    walked = sweep_for(entries, policy)
     check = _Pass(policy)
-    # Values already checked and well formed (their first use is recorded).
-    recipients: set[Any] = set()
-    approvals: set[Any] = set()
-    donors: set[Any] = set()
-    check_donors = policy.privacy.donors != "keep"
-    drop = policy.privacy.donors == "drop"
-    is_valid = codes.is_valid
-    grant_accounts = (accounts.AID, accounts.RECEIVABLE)
-    transaction, custom, open_ = data.Transaction, data.Custom, data.Open
-    for entry in entries:
-        kind = type(entry)
-        if kind is transaction:
-            for posting in entry.postings:  # type: ignore[union-attr]
-                if posting.account.startswith(grant_accounts):
-                    pmeta = posting.meta
-                    if pmeta is not None and pmeta.get("recipient") in recipients:
-                        continue
-                    if check.grant_posting(entry, posting):  # type: ignore[arg-type]
-                        value = pmeta.get("recipient") if pmeta else None
-                        if value is not None:
-                            recipients.add(value)
-            meta = entry.meta
-            approved = meta.get("approved-by")
-            if approved is not None and approved not in approvals:
-                if check.approvals(entry, approved):  # type: ignore[arg-type]
-                    approvals.add(approved)
-            if check_donors:
-                donor = meta.get("donor")
-                if donor is not None and donor not in donors:
-                    if not drop and is_valid(donor, "donor"):
-                        donors.add(donor)
-                    else:
-                        check.donor(entry, donor)  # type: ignore[arg-type]
-        elif kind is custom:
-            declared = _KIND_OF_DECLARATION.get(entry.type)  # type: ignore[union-attr]
+    for kind, first in walked.first_use.items():
+        check.first_use[kind].update(first)
+    for transaction, posting in walked.grant_postings:
+        check.grant_posting(transaction, posting)
+    for transaction in walked.approvals:
+        check.approvals(transaction, transaction.meta["approved-by"])
+    for transaction in walked.donors:
+        check.donor(transaction, transaction.meta["donor"])
+    for entry in walked.others:
+        if isinstance(entry, data.Custom):
+            declared = _KIND_OF_DECLARATION.get(entry.type)
             if declared is not None:
-                check.declaration(entry, declared)  # type: ignore[arg-type]
-        elif kind is open_:
-            check.reimbursement_account(entry)  # type: ignore[arg-type]
+                check.declaration(entry, declared)
+        elif isinstance(entry, data.Open):
+            check.reimbursement_account(entry)
     check.resolve()
     return check.errors
 
