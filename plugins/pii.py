@@ -17,7 +17,7 @@ Interface::
     scanner.is_organisation("County Court Clerk")  # True if listed in the policy
     describe(("phone", "email"))             # 'a phone number and an e-mail address'
 
-``identifier_kinds`` and ``is_organisation`` are additions to the first version of
+``identifier_kinds``, ``is_organisation``, ``slugify``, ``fold`` and ``CODES_ONLY`` are additions to the first version of
 this interface; ``findings``, ``kinds``, ``describe`` and ``KIND_NAMES`` are unchanged.
 
 What is found (the kinds, see :data:`KIND_NAMES`):
@@ -137,7 +137,8 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 # ------------------------------------------------------------ never findings
 _CODE = r"\b[RVD]-[0-9A-Z]{5}-[0-9A-Z]{5}\b"
-_CODES_ONLY = re.compile(rf"\s*{_CODE}(?:\s*,\s*{_CODE})*\s*")
+#: Text that holds only codes (``"V-…, V-…"``): never a finding. Use ``fullmatch``.
+CODES_ONLY = re.compile(rf"\s*{_CODE}(?:\s*,\s*{_CODE})*\s*")
 _NEVER = re.compile(
     rf"{_CODE}"
     r"|(?<![\d/.-])\d{4}-\d{2}-\d{2}(?![\d/-])"  # ISO dates
@@ -782,7 +783,7 @@ class Scanner:
 
     def findings(self, text: str) -> list[Finding]:
         """Every detection in ``text`` with its position (for raw-text scans)."""
-        if not text or text in self.allow or _CODES_ONLY.fullmatch(text):
+        if not text or text in self.allow or CODES_ONLY.fullmatch(text):
             return []
         folded = fold(text)
         if self._phrases is not None:
@@ -831,7 +832,7 @@ class Scanner:
         """
         cached = self._id_cache.get(text)
         if cached is None:
-            if _CODES_ONLY.fullmatch(text):
+            if CODES_ONLY.fullmatch(text):
                 return ()
             words = slugify(text)
             kinds = set(self.kinds(words))

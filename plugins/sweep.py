@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from decimal import Decimal
 from typing import Any
 from typing import NamedTuple
@@ -34,6 +35,7 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
+from aidbooks.plugins.pii import CODES_ONLY
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.policy import Policy
 
@@ -184,7 +186,15 @@ def sweep_for(entries: list[data.Directive], policy: Policy) -> Sweep:
         ):
             return last.sweep
     _LAST.clear()  # never keep an old ledger alive longer than one more load
-    result = walk(entries, policy)
+    # The walk makes short-lived objects only; collecting garbage meanwhile would
+    # scan the whole ledger's objects again and again for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        result = walk(entries, policy)
+    finally:
+        if collecting:
+            gc.enable()
     _LAST.append(_Cached(entries, identities, policy, result))
     return result
 
@@ -227,8 +237,9 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     suspect = metascan.suspect
     grant_prefixes = (accounts.AID, accounts.RECEIVABLE)
     is_grant: dict[str, bool] = {}
-    modes = metascan.modes
+    modes_get = metascan.modes.get
     mode_of = metascan.mode
+    codes_only = CODES_ONLY.fullmatch
     value_kinds = metascan.value
     transaction = data.Transaction
     for entry in entries:
@@ -240,36 +251,30 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
         approved = donor = None
         # The transaction's metadata, inline: this loop runs for every transaction.
         for key, value in meta.items():
-            if key in INTERNAL_KEYS:
+            mode = modes_get(key)
+            if mode == SKIP:
                 continue
-            mode = modes.get(key)
             if mode is None:
                 mode = mode_of(key)
-            if mode == TEXT and type(value) is str:
-                if key == "approved-by":
-                    approved = value
-                elif key == "donor":
-                    donor = value
-                if value in clean_values:
+                if mode == SKIP:
                     continue
-                if value_kinds(value, mode):
-                    found = True
-                else:
-                    clean_values.add(value)
-            elif mode == ID:
+            if key == "approved-by":
+                approved = value
+            elif key == "donor":
+                donor = value
+            if mode == ID:
                 if type(value) is str and "@" not in value and "$" not in value:
                     continue
-                if value_kinds(value, mode):
-                    found = True
-            elif mode == SKIP:
-                continue
-            else:
-                if key == "approved-by":
-                    approved = value
-                elif key == "donor":
-                    donor = value
-                if mode == BAD_KEY or value_kinds(value, mode):
-                    found = True
+            elif mode == TEXT and type(value) is str:
+                if value in clean_values:
+                    continue
+                if codes_only(value):  # codes are never personal data
+                    clean_values.add(value)
+                    continue
+            if mode == BAD_KEY or value_kinds(value, mode):
+                found = True
+            elif mode == TEXT and type(value) is str:
+                clean_values.add(value)
         narration = entry.narration or ""
         if narration not in clean_text:
             if kinds(narration):
