@@ -171,21 +171,22 @@ class _Cached(NamedTuple):
     sweep: Sweep
 
 
-_LAST: list[_Cached] = []
+_last: _Cached | None = None
 
 
 def sweep_for(entries: list[data.Directive], policy: Policy) -> Sweep:
     """The walk over ``entries`` under ``policy``: reused if it was just made."""
+    global _last  # noqa: PLW0603 - one walk kept per process, replaced atomically
     identities = list(map(id, entries))
-    if _LAST:
-        last = _LAST[0]
-        if (
-            last.entries is entries
-            and last.policy is policy
-            and last.identities == identities
-        ):
-            return last.sweep
-    _LAST.clear()  # never keep an old ledger alive longer than one more load
+    last = _last
+    if (
+        last is not None
+        and last.entries is entries
+        and last.policy is policy
+        and last.identities == identities
+    ):
+        return last.sweep
+    _last = None  # never keep an old ledger alive longer than one more load
     # The walk makes short-lived objects only; collecting garbage meanwhile would
     # scan the whole ledger's objects again and again for nothing.
     collecting = gc.isenabled()
@@ -195,13 +196,14 @@ def sweep_for(entries: list[data.Directive], policy: Policy) -> Sweep:
     finally:
         if collecting:
             gc.enable()
-    _LAST.append(_Cached(entries, identities, policy, result))
+    _last = _Cached(entries, identities, policy, result)
     return result
 
 
 def forget() -> None:
     """Drop the kept walk (and the entries it refers to)."""
-    _LAST.clear()
+    global _last  # noqa: PLW0603
+    _last = None
 
 
 def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
