@@ -64,6 +64,7 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.pii import CODES_ONLY
 from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
@@ -169,6 +170,8 @@ class _Check:
             for value in entry.values or ():
                 raw = value.value
                 if isinstance(raw, str) and value.dtype is str:
+                    if CODES_ONLY.fullmatch(raw):  # declarations: the common case
+                        continue
                     kinds = self.text(raw)
                 elif isinstance(raw, Decimal):
                     kinds = scanner.kinds(str(raw))
@@ -210,8 +213,9 @@ class _Check:
             )
             if kinds:
                 self.add(entry.meta, _message("the query", kinds))
-        if entry.meta:
-            self.meta(entry.meta, "metadata")
+        meta = entry.meta
+        if meta and (len(meta) > 2 or "lineno" not in meta):
+            self.meta(meta, "metadata")
 
 
 def _payee_message(entry: data.Transaction) -> str:
