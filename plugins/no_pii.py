@@ -260,7 +260,7 @@ def validate(
     :mod:`aidbooks.plugins.sweep`) scans each distinct string once and points at
     the transactions that hold something; only those are then reported in full.
     """
-    walked = sweep_for(entries, policy)
+    walked = sweep_for(entries, policy, "no-pii", options_map)
     check = _Check(walked.metascan, options_map)
     for entry in walked.others:
         check.other(entry)

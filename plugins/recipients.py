@@ -322,7 +322,7 @@ def validate(
     resolved against the declarations (a declaration dated on or before the first
     use counts, wherever it is in the files).
     """
-    walked = sweep_for(entries, policy)
+    walked = sweep_for(entries, policy, "recipients", options_map)
     check = _Pass(policy)
     for kind, first in walked.first_use.items():
         check.first_use[kind].update(first)

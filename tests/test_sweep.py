@@ -34,15 +34,40 @@ def books(tmp_path: Path, name: str, narration: str) -> tuple[list[Any], dict[st
     return entries, options
 
 
-def test_the_walk_is_shared_by_the_two_rules(tmp_path: Path) -> None:
+BOTH = {
+    "plugin": [("aidbooks.plugins.recipients", None), ("aidbooks.plugins.no_pii", None)]
+}
+
+
+def test_the_walk_is_shared_by_the_two_rules_then_dropped(tmp_path: Path) -> None:
     entries, _options = books(tmp_path, "a.beancount", "Rent for Maria")
     policy = Policy()
     sweep.forget()
-    first = sweep.sweep_for(entries, policy)
-    assert sweep.sweep_for(entries, policy) is first
-    assert sweep.sweep_for(list(entries), policy) is not first  # another list
-    assert sweep.sweep_for(entries, Policy()) is not first  # another policy
+    first = sweep.sweep_for(entries, policy, "recipients", BOTH)
+    assert sweep.sweep_for(entries, policy, "no-pii", BOTH) is first
+    assert sweep._kept is None  # taken: nothing keeps the entries alive
+    assert sweep.sweep_for(entries, policy, "no-pii", BOTH) is not first
+
+
+def test_the_walk_is_not_reused_for_other_entries_or_rules(tmp_path: Path) -> None:
+    entries, _options = books(tmp_path, "a.beancount", "Rent for Maria")
+    policy = Policy()
+    for other_entries, other_policy, rule in (
+        (list(entries), policy, "no-pii"),  # another list
+        (entries, Policy(), "no-pii"),  # another policy
+        (entries, policy, "recipients"),  # the same rule again
+    ):
+        sweep.forget()
+        first = sweep.sweep_for(entries, policy, "recipients", BOTH)
+        assert sweep.sweep_for(other_entries, other_policy, rule, BOTH) is not first
     sweep.forget()
+    first = sweep.sweep_for(entries, policy, "recipients", BOTH)
+    entries[-1] = entries[0]  # the same list, changed in place by some plugin
+    assert sweep.sweep_for(entries, policy, "no-pii", BOTH) is not first
+    sweep.forget()
+    only_one = {"plugin": [("aidbooks.plugins.no_pii", None)]}
+    sweep.sweep_for(entries, policy, "no-pii", only_one)
+    assert sweep._kept is None  # no partner switched on: nothing is kept
 
 
 def test_other_entries_get_a_walk_of_their_own(tmp_path: Path) -> None:
