@@ -166,7 +166,6 @@ class _Check:
             type_kinds = scanner.identifier_kinds(entry.type)
             if type_kinds:
                 self.add(entry.meta, _message("a custom directive's type", type_kinds))
-            label = "a custom directive's value" if type_kinds else f'custom "{entry.type}"'
             for value in entry.values or ():
                 raw = value.value
                 if isinstance(raw, str) and value.dtype is str:
@@ -178,6 +177,7 @@ class _Check:
                 else:
                     continue
                 if kinds:
+                    label = "a custom directive" if type_kinds else f'custom "{entry.type}"'
                     self.add(entry.meta, _message(f"the value of {label}", kinds))
         elif isinstance(entry, data.Document):
             name = entry.filename
