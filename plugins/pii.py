@@ -704,12 +704,14 @@ def _digit_findings(work: str, words: set[str]) -> list[Finding]:
         run(_UNIT_ONLY, "address")
     if words & _STATE_WORDS:
         run(_STATE_ZIP, "address")
-    run(_ZIP4, "zip")
-    run(_SSN, "ssn")
+    seven_digits = _DIGITS7.search(work) is not None
+    if seven_digits:  # ZIP+4, SSN, A-numbers and card numbers all have 7 digits or more
+        run(_ZIP4, "zip")
+        run(_SSN, "ssn")
+        if "a" in words:
+            run(_A_NUMBER, "a-number")
     if words & _SSN_WORDS:
         run(_SSN_WORD, "ssn")
-    if "a" in words:
-        run(_A_NUMBER, "a-number")
     if words & _A_NUMBER_WORDS or ("a" in words and "number" in words):
         run(_A_NUMBER_WORD, "a-number")
     for pattern, kind, gate in (
@@ -736,13 +738,14 @@ def _digit_findings(work: str, words: set[str]) -> list[Finding]:
         for m in _CARD_WORD.finditer(work):
             if not _is_year(m.group(1)):
                 found.append(Finding("card", *m.span()))
-    for m in _LONG_NUMBER.finditer(work):
-        digits = re.sub(r"\D", "", m.group())
-        if 13 <= len(digits) <= 19 and digits[0] in "3456" and _luhn(digits):
-            found.append(Finding("card", *m.span()))
+    if seven_digits:
+        for m in _LONG_NUMBER.finditer(work):
+            digits = re.sub(r"\D", "", m.group())
+            if 13 <= len(digits) <= 19 and digits[0] in "3456" and _luhn(digits):
+                found.append(Finding("card", *m.span()))
     if words & _PHONE_WORDS:
         run(_LOCAL_PHONE, "phone")
-    if _DIGITS7.search(work):
+    if seven_digits:
         for match in phonenumbers.PhoneNumberMatcher(work, "US"):
             found.append(Finding("phone", match.start, match.end))
     return found
