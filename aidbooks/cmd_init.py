@@ -30,10 +30,19 @@ from aidbooks.plugins.policy import DEFAULT_CATEGORIES
 from aidbooks.plugins.policy import FundSection
 
 #: Rule plugins switched on in new books, in order (those that exist in this version).
-PLUGINS: tuple[str, ...] = ("aidbooks.plugins.recipients", "aidbooks.plugins.no_pii")
+PLUGINS: tuple[str, ...] = (
+    "aidbooks.plugins.recipients",
+    "aidbooks.plugins.no_pii",
+    "aidbooks.plugins.funds",
+    "aidbooks.plugins.approvals",
+)
 
 #: Extra lines for Fava (extension, import config), appended to main.beancount.
-FAVA_LINES: tuple[str, ...] = ()
+FAVA_LINES: tuple[str, ...] = (
+    # importers (issue 5): Fava's import page runs import_config.py on downloads/
+    '{{ open_date }} custom "fava-option" "import-config" "import_config.py"',
+    '{{ open_date }} custom "fava-option" "import-dirs" "downloads"',
+)
 
 #: Template file -> where it goes in the new books.
 FILES = {
@@ -45,6 +54,7 @@ FILES = {
     "imports/codes.beancount": "imports/codes.beancount",
     "aidbooks.toml": "aidbooks.toml",
     "gitignore": ".gitignore",
+    "import_config.py": "import_config.py",
     "README.md": "README.md",
 }
 EXTRA_DIRS = ("downloads", "documents")

@@ -48,6 +48,17 @@ valid policy. The fullest form::
 
     [report]
     languages = ["en", "es"]
+
+    [imports]                         # aidbooks import (see importers/__init__.py)
+    bank_account = "Assets:Bank:Checking"
+    venmo_timezone = "UTC"            # Venmo's personal statement does not say
+    paypal_date_order = ""            # "MDY" or "DMY" when a file cannot tell
+
+    [imports.mapped.gofundme]         # a column-mapped CSV export
+    channel = "GoFundMe"
+    id = "Transaction ID"
+    date = "Date"
+    amount = "Amount"
 """
 
 from __future__ import annotations
@@ -69,6 +80,7 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import ValidationError
 from pydantic import field_validator
+from pydantic import model_validator
 from pydantic_core import ErrorDetails
 
 from aidbooks.plugins.errors import PolicyError
@@ -219,6 +231,122 @@ class ReportSection(_Section):
     languages: tuple[Literal["en", "es", "so"], ...] = ("en",)
 
 
+# --- [imports] (importers, issue 5) -------------------------------------------------
+
+_CHANNEL = re.compile(r"[A-Z][A-Za-z0-9]*")
+_ACCOUNT = re.compile(
+    r"(Assets|Liabilities|Equity|Income|Expenses)(:[A-Z0-9][A-Za-z0-9-]*)+"
+)
+
+
+def _zone_name(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError('must be an IANA time zone such as "UTC"') from None
+    return value
+
+
+class MappedSource(_Section):
+    """``[imports.mapped.<name>]``: a CSV export read through a column mapping.
+
+    For platforms whose exports are unverified or vary (GoFundMe, Givebutter,
+    Donorbox, Zeffy, Ko-fi...). Values are column names of the export, except
+    ``channel``, ``account``, ``date_format``, ``timezone``, ``final``,
+    ``refund_types``, ``payout_types``, ``decimal`` and ``preset``.
+    """
+
+    preset: Literal["", "actblue"] = ""
+    channel: str = ""
+    account: str = ""
+    identify: tuple[str, ...] = ()
+    id: str = ""
+    date: str = ""
+    date_format: str = ""
+    timezone: str = "UTC"
+    amount: str = ""
+    fee: str = ""
+    fee_negative: bool = False
+    net: str = ""
+    currency: str = ""
+    donor: tuple[str, ...] = ()
+    status: str = ""
+    final: tuple[str, ...] = ()
+    type: str = ""
+    refund_types: tuple[str, ...] = ()
+    payout_types: tuple[str, ...] = ()
+    refund_id: str = ""
+    refund_date: str = ""
+    decimal: Literal[".", ","] = "."
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if value and not _CHANNEL.fullmatch(value):
+            raise ValueError('must be a capitalised name without spaces, like "GoFundMe"')
+        return value
+
+    @field_validator("account")
+    @classmethod
+    def _account(cls, value: str) -> str:
+        if value and not _ACCOUNT.fullmatch(value):
+            raise ValueError('must be an account name like "Assets:Platform:GoFundMe"')
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return _zone_name(value)
+
+    @model_validator(mode="after")
+    def _complete(self) -> MappedSource:
+        if not self.preset:
+            missing = [
+                k for k in ("channel", "id", "date", "amount") if not getattr(self, k)
+            ]
+            if missing:
+                raise ValueError(
+                    f'needs {", ".join(missing)} (or a preset such as "actblue")'
+                )
+        return self
+
+
+class ImportsSection(_Section):
+    """``[imports]``: how ``aidbooks import`` reads exports."""
+
+    bank_account: str = "Assets:Bank:Checking"
+    venmo_timezone: str = "UTC"
+    paypal_date_order: Literal["", "MDY", "DMY"] = ""
+    mapped: dict[str, MappedSource] = Field(default_factory=dict)
+
+    @field_validator("bank_account")
+    @classmethod
+    def _bank_account(cls, value: str) -> str:
+        if not _ACCOUNT.fullmatch(value):
+            raise ValueError('must be an account name like "Assets:Bank:Checking"')
+        return value
+
+    @field_validator("venmo_timezone")
+    @classmethod
+    def _venmo_timezone(cls, value: str) -> str:
+        return _zone_name(value)
+
+    @field_validator("mapped")
+    @classmethod
+    def _mapped(cls, value: dict[str, MappedSource]) -> dict[str, MappedSource]:
+        reserved = {"venmo", "paypal", "cashapp", "stripe", "opencollective", "bank", "ofx"}
+        for name in value:
+            if not re.fullmatch(r"[a-z][a-z0-9]*", name) or name in reserved:
+                raise ValueError(
+                    f"source name {name!r} must be lower-case letters and digits "
+                    "and not a built-in importer's name"
+                )
+        return value
+
+
+# --- end [imports] ------------------------------------------------------------------
+
+
 class Policy(_Section):
     """The whole of ``aidbooks.toml``."""
 
@@ -232,6 +360,7 @@ class Policy(_Section):
     pending: PendingSection = PendingSection()
     documents: DocumentsSection = DocumentsSection()
     report: ReportSection = ReportSection()
+    imports: ImportsSection = ImportsSection()
 
     @field_validator("funds")
     @classmethod

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+
+# Beancount decides at import time whether load_file() uses its pickle cache, so the
+# fixture below comes too late for modules that import it first: without this, an
+# in-process load slower than 1 s writes ledger/.main.beancount.picklecache and the
+# test comparing ledger/ with the generator's output fails now and then.
+os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
 
 import pytest
 from click.testing import CliRunner

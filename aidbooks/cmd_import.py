@@ -1,0 +1,200 @@
+"""``aidbooks import FILE|DIR... [--ledger FILE] [--dry-run]``: exports into the books.
+
+Identifies each file by its header (folders are walked; files no importer knows are
+listed and left alone), reads them all, then — holding a lock on the books, so two
+imports never interleave — loads the books **once** (no pickle cache, the garbage
+collector paused), books every row against one index of the platform ids already
+there, and appends the new entries atomically to ``imports/<platform>.beancount``
+(new recipient codes to ``imports/codes.beancount``). ``--dry-run`` does all of it
+but the writing.
+
+The summary (stdout) gives per file the rows read, imported, duplicates and
+skipped rows grouped by reason with their line numbers, rows whose status changed
+since they were imported, rejected rows as ``file:line: what. Fix.``, the new
+recipient codes and how many entries wait to be categorised. It never prints a
+name, an e-mail, a note or any other cell of an export.
+
+Exit codes: 0 imported (or nothing new), 1 some rows were rejected or changed in a
+way the books do not show (the others were imported), 2 unusable input (a file no
+importer recognises, a truncated or unreadable export, a bad policy or key) —
+nothing is written then. A progress bar shows on a terminal for large files.
+``$AIDBOOKS_LOCK_TIMEOUT`` (seconds, default 60) bounds the wait for another import.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import filelock
+
+from aidbooks.books import ledger_path
+from aidbooks.books import load_books
+from aidbooks.importers.booking import AID_UNCATEGORIZED
+from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.records import label
+from aidbooks.importers.run import LOCK_NAME
+from aidbooks.importers.run import FileReport
+from aidbooks.importers.run import ImportRun
+from aidbooks.importers.settings import Settings
+from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.pii import Scanner
+from aidbooks.plugins.policy import load_policy
+from aidbooks.plugins.policy import policy_path_for
+
+#: Rows above which a terminal shows a progress bar.
+PROGRESS_ROWS = 5000
+
+
+def _lines(numbers: list[int], limit: int = 12) -> str:
+    shown = [str(n) for n in numbers[:limit] if n]
+    more = len(numbers) - limit
+    text = ", ".join(shown)
+    if more > 0:
+        text += f" and {more} more"
+    return text
+
+
+def _safe(text: str, scanner: Scanner) -> str:
+    """A status from an export: a short word, or a placeholder if it looks personal."""
+    text = label(text)
+    return "(hidden)" if scanner.kinds(text) else text
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def summary(run: ImportRun, scanner: Scanner) -> list[str]:
+    """The summary lines (no personal data: counts, reasons, line numbers, ids)."""
+    out: list[str] = []
+    for report in run.files:
+        out.extend(_file_summary(report, scanner))
+    for path in run.unrecognised:
+        out.append(f"{_display(path)}: not recognised, left alone")
+    total_imported = sum(f.imported for f in run.files)
+    total_dups = sum(f.duplicates for f in run.files)
+    total_skipped = sum(len(f.skipped) for f in run.files)
+    out.append(
+        f"total: {run.rows} rows read, {total_imported} imported, "
+        f"{total_dups} duplicates, {total_skipped} skipped, {run.rejected} rejected"
+    )
+    if run.new_codes:
+        out.append(
+            f"new recipient codes ({len(run.new_codes)}), declared in {CODES_FILE}: "
+            + ", ".join(sorted(run.new_codes))
+        )
+    if run.new_accounts:
+        out.append(
+            "accounts opened in imports/accounts.beancount: " + ", ".join(run.new_accounts)
+        )
+    waiting = sum(f.to_categorise for f in run.files)
+    if waiting:
+        out.append(
+            f"to categorise: {waiting} entries flagged ! (grants on {AID_UNCATEGORIZED}: "
+            "set the category, add approved-by, then change ! to *)"
+        )
+    if run.dry_run:
+        out.append("dry run: nothing was written")
+    else:
+        for target, count in sorted(run.written.items()):
+            out.append(f"wrote {count} entries to {target}")
+    return out
+
+
+def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
+    name = _display(report.path)
+    out = [
+        f"{name} ({report.importer.label}): {report.parsed.rows} rows read, "
+        f"{report.imported} imported, {report.duplicates} duplicates, "
+        f"{len(report.skipped)} skipped"
+    ]
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for skip in report.skipped:
+        by_reason[skip.reason].append(skip.lineno)
+    for reason, numbers in sorted(by_reason.items()):
+        where = _lines(sorted(numbers))
+        out.append(
+            f"  skipped ({len(numbers)}): {reason}" + (f" — line {where}" if where else "")
+        )
+    for change in report.changed:
+        action = (
+            "check it and correct the books by hand" if change.needs_action else "noted"
+        )
+        out.append(
+            f"  changed since imported: line {change.lineno}: {change.id} "
+            f"{_safe(change.before, scanner)} -> {_safe(change.after, scanner)} ({action})"
+        )
+    for item in report.problems:
+        where = f"{name}:{item.lineno}" if item.lineno else name
+        fix = item.fix[:1].upper() + item.fix[1:]
+        out.append(f"  rejected: {where}: {item.what}. {fix}.")
+    balance = report.parsed.statement_balance
+    if balance:
+        out.append(
+            "  the statement's ending balance: "
+            + ", ".join(f"{value} {cur}" for cur, value in sorted(balance.items()))
+        )
+    return out
+
+
+def _settings(ledger: Path) -> Settings:
+    policy = load_policy(policy_path_for(ledger))
+    return Settings.from_policy(policy, ledger.parent)
+
+
+@click.command("import")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
+)
+@click.option(
+    "--ledger",
+    "ledger_arg",
+    default=None,
+    help="The main ledger file (default: $AIDBOOKS_LEDGER, else ledger/main.beancount).",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
+def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> None:
+    """Import platform exports (FILE or DIR...) into the books."""
+    ledger = ledger_path(ledger_arg)
+    settings = _settings(ledger)
+    run = ImportRun(settings, ledger, dry_run)
+    run.collect(paths)
+    run.check_ledger()
+    run.parse()
+    terminal = sys.stderr.isatty()
+    timeout = float(os.environ.get("AIDBOOKS_LOCK_TIMEOUT", "60"))
+    lock = filelock.FileLock(str(ledger.parent / LOCK_NAME), timeout=timeout)
+    try:
+        with lock:
+            if terminal and run.rows >= PROGRESS_ROWS:
+                click.echo("Loading the books…", err=True)
+            entries, _errors, _options = load_books(ledger)
+            if terminal and run.rows >= PROGRESS_ROWS:
+                with click.progressbar(
+                    length=sum(len(f.parsed.records) for f in run.files),
+                    label="Booking rows",
+                    file=sys.stderr,
+                ) as bar:
+                    step: Callable[[int], None] = bar.update
+                    run.book(entries, step)
+            else:
+                run.book(entries)
+            run.write()
+    except filelock.Timeout:
+        raise AidbooksError(
+            "another import is running on these books",
+            "wait for it to finish, then run this import again; nothing was written",
+            str(ledger.parent / LOCK_NAME),
+        ) from None
+    for line in summary(run, settings.scanner):
+        click.echo(line)
+    if run.rejected:
+        raise SystemExit(1)

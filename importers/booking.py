@@ -1,0 +1,561 @@
+"""Records → Beancount entries, under the same rules for every platform.
+
+This is where an export's rows meet the books (issue 5, "Rules for every importer"):
+
+* **Accounts.** The platform leg is the money account (``Assets:Platform:<P>``,
+  or the bank account for bank files). Fees go to ``Expenses:Fees:<P>``. Donations
+  to ``Income:Donations:<Channel>``; refunds, reversals and chargebacks post the
+  other way on the same account (they reverse the donation). Payouts to the bank
+  and top-ups from it go through ``Assets:Clearing:<P>``, which the bank import
+  (or a hand entry) empties when the money arrives.
+* **Grants.** Money sent to a person becomes a grant to a **recipient code**
+  derived from the platform identifier with the fund's key
+  (:func:`aidbooks.plugins.keys.derive_code`). The importer cannot know what the
+  grant was for, so it lands **flagged** ``!`` on ``Expenses:Aid:Uncategorized``
+  (opened by the template): the approval and cap rules treat it as pending until
+  the treasurer sets the category (``Expenses:Aid:Rent``...), adds ``approved-by``
+  and flips the flag to ``*``. A code the books have not declared yet is declared
+  in ``imports/codes.beancount`` (dated on its first grant) and listed in the
+  summary. Money sent to an organisation on ``privacy.organisations`` carries the
+  organisation as payee and goes to ``Expenses:Uncategorized`` instead (it has no
+  household). Card purchases and unrecognised movements also land ``!`` on
+  ``Expenses:Uncategorized`` / ``Income:Uncategorized``.
+* **Donors** follow ``privacy.donors``: ``pseudonymize`` (default) writes a donor
+  code (``donor: "D-…"``); ``drop`` writes nothing about the donor; ``keep`` writes
+  the donor code and, for a donor that is an organisation on
+  ``privacy.organisations``, its name as payee. A person's name, e-mail or handle
+  is never written whatever the policy says (the no-pii rule would reject the
+  books, and seized books must not list supporters).
+* **Nothing else from the row is written**: notes, names, e-mails, card digits and
+  descriptions are dropped; narrations come from a fixed vocabulary.
+* **De-duplication.** The platform id is metadata (``venmo-id``, ``paypal-id``...)
+  and the key: :class:`BookState` indexes every id in the books once (a dict,
+  linear in the books), and each accepted row is added, so the same file twice,
+  overlapping statements or a repeated row add nothing. A row whose id is in the
+  books but whose status is now not final (PayPal rewrites history) is a
+  **conflict**, reported and not imported; a stored ``<prefix>-status`` that
+  changed between two final statuses is reported as a change (it needs action
+  only when the change alters an amount).
+* **The books' start.** A row dated before the money account was opened (the
+  books begin there; an opening balance covers what came before) is listed as
+  skipped, not written, since Beancount would reject it.
+* **Personal-data scan.** Every string about to be written — narration, payee,
+  metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
+  the row (it is listed, never written). Platform ids and raw timestamps are
+  shape-checked instead (a 10–19 digit id is indistinguishable from a phone
+  number by its digits; a timestamp already passed a strict date parser); ids
+  with letters are still scanned for every kind but phone numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from typing import Any
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from aidbooks.importers.records import ZERO
+from aidbooks.importers.records import Kind
+from aidbooks.importers.records import Parsed
+from aidbooks.importers.records import Problem
+from aidbooks.importers.records import Record
+from aidbooks.importers.records import Skip
+from aidbooks.importers.settings import Settings
+from aidbooks.plugins import accounts
+from aidbooks.plugins import codes
+from aidbooks.plugins import keys
+from aidbooks.plugins import pii
+
+AID_UNCATEGORIZED = "Expenses:Aid:Uncategorized"
+EXPENSES_UNCATEGORIZED = "Expenses:Uncategorized"
+INCOME_UNCATEGORIZED = "Income:Uncategorized"
+#: Counterparty values that name nobody (never turned into a code).
+NOBODY = frozenset(
+    {"", "anonymous", "anonymous donor", "anónimo", "anonimo", "(none)", "none"}
+)
+#: Posting metadata that keeps a conversion's total price (rendered as ``@@``).
+TOTAL_PRICE = "__total_price__"
+#: Where `aidbooks import` declares the recipient codes it derives.
+CODES_FILE = "imports/codes.beancount"
+
+_ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+_SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
+#: Metadata the session derives itself (codes) or Beancount adds: not scanned.
+_NOT_SCANNED = frozenset({"filename", "lineno", "donor", "recipient"})
+#: Metadata values that are machine tokens (ids, timestamps): checked by shape.
+_MACHINE_KEYS = re.compile(r"[a-z][a-z0-9]*-(?:id(?:-\d+)?|source|group|ref)|timestamp")
+
+
+@dataclass(frozen=True)
+class Source:
+    """How one importer's records map onto the books.
+
+    Attributes:
+      prefix: Metadata prefix and de-duplication namespace (``venmo`` ->
+        ``venmo-id``, ``venmo-status``).
+      channel: The channel of ``Income:Donations:<C>`` and ``Assets:Clearing:<C>``.
+      money_account: The account whose balance the export describes.
+      fee_channel: ``Expenses:Fees:<fee_channel>``.
+      target: The file under ``imports/`` the entries go to (without suffix).
+    """
+
+    prefix: str
+    channel: str
+    money_account: str
+    fee_channel: str
+    target: str
+
+
+@dataclass
+class BookState:
+    """What an import needs to know about the books, built in one pass.
+
+    Attributes:
+      ids: namespace -> platform id -> stored status token (or None).
+      sources: namespace -> ids of the underlying objects (``stripe-source``:
+        the ``ch_``/``po_`` behind a balance row), so another export of the same
+        platform that names those objects directly is recognised.
+      declared: recipient code -> (declaration date, file it is declared in).
+      opened: accounts with an ``open`` directive -> its date.
+      first_open: the earliest ``open`` date (new accounts are opened then).
+    """
+
+    ids: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    sources: dict[str, set[str]] = field(default_factory=dict)
+    declared: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    opened: dict[str, dt.date] = field(default_factory=dict)
+    first_open: dt.date | None = None
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[data.Directive]) -> BookState:
+        """Index the books' platform ids, declared codes and open accounts."""
+        state = cls()
+        ids = state.ids
+        for entry in entries:
+            if isinstance(entry, data.Transaction):
+                meta = entry.meta
+                if len(meta) <= 3:  # filename, lineno, __tolerances__: nothing to index
+                    continue
+                for key, value in meta.items():
+                    if key[0] == "_" or not isinstance(value, str):
+                        continue
+                    match = _ID_META.fullmatch(key)
+                    if match:
+                        prefix = match.group(1)
+                        if match.group(2) == "source":
+                            state.sources.setdefault(prefix, set()).add(value)
+                        else:
+                            ids.setdefault(prefix, {})[value] = meta.get(f"{prefix}-status")
+            elif isinstance(entry, data.Open):
+                state.opened[entry.account] = entry.date
+                if state.first_open is None or entry.date < state.first_open:
+                    state.first_open = entry.date
+            elif (
+                isinstance(entry, data.Custom)
+                and entry.type == codes.DECLARATION["recipient"]
+            ):
+                if entry.values and isinstance(entry.values[0].value, str):
+                    code = entry.values[0].value
+                    known = state.declared.get(code)
+                    if known is None or entry.date < known[0]:
+                        state.declared[code] = (entry.date, str(entry.meta.get("filename")))
+        return state
+
+
+@dataclass
+class Changed:
+    """A row already in the books whose status changed since it was imported."""
+
+    lineno: int
+    id: str
+    before: str
+    after: str
+    needs_action: bool
+
+
+@dataclass
+class Booked:
+    """What booking one file produced."""
+
+    entries: list[data.Transaction] = field(default_factory=list)
+    duplicates: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
+    to_categorise: int = 0
+
+
+class Session:
+    """Books the records of one or more files against one :class:`BookState`.
+
+    Codes derived and accounts needed across the session are collected in
+    :attr:`new_codes`, :attr:`redate` and :attr:`new_accounts` so the caller can
+    declare/open them once.
+    """
+
+    def __init__(self, settings: Settings, state: BookState) -> None:
+        self.settings = settings
+        self.state = state
+        self.policy = settings.policy
+        self.donors = settings.policy.privacy.donors
+        self._organisations = {
+            o.casefold(): o for o in settings.policy.privacy.organisations
+        }
+        self._donor_codes: dict[str, str] = {}
+        self._recipient_codes: dict[str, str] = {}
+        #: new recipient code -> first date it is used
+        self.new_codes: dict[str, dt.date] = {}
+        #: code declared in imports/codes.beancount after a grant now imported -> new date
+        self.redate: dict[str, dt.date] = {}
+        self._machine: dict[str, bool] = {}
+        #: account not opened in the books -> (first use, currency)
+        self.new_accounts: dict[str, tuple[dt.date, str]] = {}
+
+    # -- codes ----------------------------------------------------------------------
+
+    def _donor(self, identifier: str) -> str:
+        code = self._donor_codes.get(identifier)
+        if code is None:
+            code = keys.derive_code(self.settings.key, "donor", identifier)
+            self._donor_codes[identifier] = code
+        return code
+
+    def _recipient(self, identifier: str) -> str:
+        code = self._recipient_codes.get(identifier)
+        if code is None:
+            code = keys.derive_code(self.settings.key, "recipient", identifier)
+            self._recipient_codes[identifier] = code
+        return code
+
+    def _organisation(self, record: Record) -> str | None:
+        if not self._organisations:
+            return None
+        for name in (*record.names, record.counterparty):
+            found = self._organisations.get(name.strip().casefold())
+            if found:
+                return found
+        return None
+
+    # -- booking --------------------------------------------------------------------
+
+    def book(
+        self,
+        parsed: Parsed,
+        source: Source,
+        filename: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> Booked:
+        """Turn a file's records into new entries; count duplicates and conflicts."""
+        out = Booked(problems=list(parsed.problems))
+        namespace = self.state.ids.setdefault(source.prefix, {})
+        sources = self.state.sources.setdefault(source.prefix, set())
+        for skip in parsed.skipped:
+            if skip.id and skip.id in namespace:
+                out.changed.append(
+                    Changed(
+                        skip.lineno,
+                        skip.id,
+                        namespace[skip.id] or "final",
+                        skip.status or skip.reason,
+                        True,
+                    )
+                )
+            else:
+                out.skipped.append(skip)
+        start = self.state.opened.get(source.money_account, self.state.first_open)
+        step = 0
+        for record in parsed.records:
+            step += 1
+            if progress is not None and step % 1000 == 0:
+                progress(1000)
+            if self._seen(record, namespace, sources, source.prefix, out):
+                continue
+            if start is not None and record.date < start:
+                out.skipped.append(
+                    Skip(
+                        record.lineno, f"dated before the books begin ({start.isoformat()})"
+                    )
+                )
+                continue
+            if record.net == ZERO and record.fee == ZERO and record.kind != Kind.CONVERSION:
+                out.skipped.append(Skip(record.lineno, "no money moved"))
+                continue
+            try:
+                entry = self._entry(record, source, filename)
+            except _RowError as exc:
+                out.problems.append(Problem(record.lineno, exc.what, exc.fix))
+                continue
+            hit = self._scan(entry)
+            if hit:
+                out.problems.append(Problem(record.lineno, *hit))
+                continue
+            self._accept(entry, record, source)
+            namespace[record.id] = record.status_token
+            behind = record.meta.get(f"{source.prefix}-source")
+            if behind:
+                sources.add(behind)
+            for extra in record.extra_ids:
+                namespace[extra] = record.status_token
+            if entry.flag == "!":
+                out.to_categorise += 1
+            out.entries.append(entry)
+        if progress is not None:
+            progress(step % 1000)
+        return out
+
+    def _seen(
+        self,
+        record: Record,
+        namespace: dict[str, str | None],
+        sources: set[str],
+        prefix: str,
+        out: Booked,
+    ) -> bool:
+        behind = record.meta.get(f"{prefix}-source")
+        if record.id in sources or (behind is not None and behind in namespace):
+            out.duplicates += 1
+            return True
+        if record.id not in namespace:
+            if any(extra in namespace for extra in record.extra_ids):
+                out.problems.append(
+                    Problem(
+                        record.lineno,
+                        "part of this row group is already in the books",
+                        "check the group by hand and enter what is missing in books/",
+                    )
+                )
+                return True
+            return False
+        stored = namespace[record.id]
+        token = record.status_token
+        if stored is not None and token is not None and stored != token:
+            out.changed.append(
+                Changed(record.lineno, record.id, stored, token, record.token_is_money)
+            )
+        else:
+            out.duplicates += 1
+        return True
+
+    def _accept(self, entry: data.Transaction, record: Record, source: Source) -> None:
+        """Note codes to declare and accounts to open for an accepted entry."""
+        for posting in entry.postings:
+            code = (posting.meta or {}).get("recipient")
+            if code:
+                self._use_code(code, entry.date)
+            account = posting.account
+            if account not in self.state.opened:
+                units = posting.units
+                currency = units.currency if isinstance(units, Amount) else record.currency
+                first = self.new_accounts.get(account)
+                if first is None or entry.date < first[0]:
+                    self.new_accounts[account] = (entry.date, str(currency))
+
+    def _use_code(self, code: str, date: dt.date) -> None:
+        declared = self.state.declared.get(code)
+        if declared is None:
+            first = self.new_codes.get(code)
+            if first is None or date < first:
+                self.new_codes[code] = date
+            return
+        if date < declared[0]:
+            if declared[1].replace("\\", "/").endswith(CODES_FILE):
+                current = self.redate.get(code, declared[0])
+                self.redate[code] = min(current, date)
+            # declared by hand later than this grant: the recipients rule reports it
+
+    def _entry(self, record: Record, source: Source, filename: str) -> data.Transaction:
+        if not _SAFE_ID.fullmatch(record.id):
+            raise _RowError(
+                "the id column does not hold a platform id",
+                "check that the export (or the column mapping) names the id column",
+            )
+        meta: dict[str, Any] = data.new_metadata(filename, record.lineno)
+        meta[f"{source.prefix}-id"] = record.id
+        for n, extra in enumerate(record.extra_ids, start=2):
+            meta[f"{source.prefix}-id-{n}"] = extra
+        meta.update(record.meta)
+        if record.status_token is not None:
+            meta[f"{source.prefix}-status"] = record.status_token
+        if record.timestamp:
+            if not _SAFE_TIME.fullmatch(record.timestamp):
+                raise _RowError(
+                    "the timestamp is not in a known format", "check the date column"
+                )
+            meta["timestamp"] = record.timestamp
+        kind = record.kind
+        flag = "*"
+        payee: str | None = None
+        narration = record.narration
+        money = record.money_account or source.money_account
+        channel = record.channel or source.channel
+        currency = record.currency
+        postings: list[data.Posting] = []
+        if kind == Kind.CONVERSION:
+            if record.converted is None:
+                raise _RowError("a conversion has only one leg", "check the export")
+            other, other_currency = record.converted
+            if not record.net or not other:
+                raise _RowError("a conversion leg has no amount", "check the export")
+            price = Amount(abs(other) / abs(record.net), other_currency)
+            total = {TOTAL_PRICE: Amount(abs(other), other_currency)}
+            postings.append(_posting(money, record.net, currency, price=price, meta=total))
+            postings.append(_posting(money, other, other_currency))
+            entry = data.Transaction(
+                meta,
+                record.date,
+                flag,
+                None,
+                narration or "Currency conversion",
+                data.EMPTY_SET,
+                data.EMPTY_SET,
+                postings,
+            )
+            return entry
+        if record.net:
+            postings.append(_posting(money, record.net, currency))
+        if record.fee:
+            postings.append(
+                _posting(accounts.FEES + source.fee_channel, record.fee, currency)
+            )
+        counter = record.counter
+        counter_meta: dict[str, Any] | None = None
+        if record.counterparty.strip().casefold() in NOBODY:
+            record.counterparty = ""
+        if kind in (Kind.DONATION, Kind.DONATION_REVERSAL):
+            account = accounts.DONATIONS + channel
+            if record.counterparty and self.donors != "drop":
+                meta["donor"] = self._donor(record.counterparty)
+                if self.donors == "keep":
+                    payee = self._organisation(record)
+            if not narration:
+                narration = "Donation" if kind == Kind.DONATION else "Donation refunded"
+        elif kind in (Kind.GRANT, Kind.GRANT_RETURN):
+            flag = "!"
+            organisation = self._organisation(record)
+            if organisation:
+                payee = organisation
+                account = EXPENSES_UNCATEGORIZED
+            elif not record.counterparty:
+                raise _RowError(
+                    "the export does not say who received this payment",
+                    "enter the grant by hand in books/ with the household's code",
+                )
+            else:
+                account = AID_UNCATEGORIZED
+                counter_meta = {"recipient": self._recipient(record.counterparty)}
+            if not narration:
+                narration = (
+                    "Aid payment, to categorise"
+                    if kind == Kind.GRANT
+                    else "Aid payment returned, to categorise"
+                )
+        elif kind == Kind.TRANSFER:
+            account = accounts.CLEARING + channel
+            if not narration:
+                narration = "Transfer to bank" if counter > 0 else "Transfer from bank"
+        elif kind == Kind.FEE:
+            account = accounts.FEES + source.fee_channel
+            if not narration:
+                narration = f"{source.fee_channel} fee" if counter > 0 else "Fee refunded"
+        elif kind == Kind.PURCHASE:
+            flag = "!"
+            account = EXPENSES_UNCATEGORIZED
+            narration = narration or "Purchase, to categorise"
+        else:
+            flag = "!"
+            account = EXPENSES_UNCATEGORIZED if counter > 0 else INCOME_UNCATEGORIZED
+            narration = narration or "To categorise"
+        if counter:
+            postings.append(_posting(account, counter, currency, meta=counter_meta))
+        return data.Transaction(
+            meta,
+            record.date,
+            flag,
+            payee,
+            narration,
+            data.EMPTY_SET,
+            data.EMPTY_SET,
+            postings,
+        )
+
+    def _scan(self, entry: data.Transaction) -> tuple[str, str] | None:
+        """Return (what, fix) if anything about to be written is personal data.
+
+        Codes the session derived (``donor``, ``recipient``) are skipped: they are
+        made here, from the key, and cannot hold anything else.
+        """
+        kinds = self._kinds("narration", entry.narration or "")
+        if kinds:
+            return _pii_hit(kinds, "narration")
+        if entry.payee:
+            kinds = self._kinds("payee", entry.payee)
+            if kinds:
+                return _pii_hit(kinds, "payee")
+        for key, value in entry.meta.items():
+            if key in _NOT_SCANNED or type(value) is not str:
+                continue
+            kinds = self._kinds(key, value)
+            if kinds:
+                return _pii_hit(kinds, key)
+        for posting in entry.postings:
+            if not posting.meta:
+                continue
+            for key, value in posting.meta.items():
+                if key in _NOT_SCANNED or key[0] == "_" or type(value) is not str:
+                    continue
+                kinds = self._kinds(key, value)
+                if kinds:
+                    return _pii_hit(kinds, key)
+        return None
+
+    def _kinds(self, key: str, text: str) -> tuple[str, ...]:
+        """Kinds of personal data in a value about to be written.
+
+        Machine tokens are checked by shape first: a raw timestamp already passed
+        a strict date parser (digits, separators, a zone name), and an id passed
+        :data:`_SAFE_ID` (no spaces, no ``@``). An all-digit id can only look like
+        a number (a phone, an SSN), which is what platform ids are, so it is not
+        scanned; other ids are scanned for everything but phone numbers.
+        """
+        machine = self._machine.get(key)
+        if machine is None:
+            machine = self._machine[key] = bool(_MACHINE_KEYS.fullmatch(key))
+        if machine:
+            if key == "timestamp" or text.isdigit():
+                return ()
+            kinds = self.settings.scanner.kinds(text)
+            return tuple(k for k in kinds if k != "phone") if kinds else kinds
+        return self.settings.scanner.kinds(text)
+
+
+def _pii_hit(kinds: tuple[str, ...], key: str) -> tuple[str, str]:
+    return (
+        f"would write {pii.describe(kinds)} in '{key}'",
+        "the row was not imported; check the export's columns "
+        "(or the column mapping in aidbooks.toml)",
+    )
+
+
+class _RowError(Exception):
+    def __init__(self, what: str, fix: str) -> None:
+        super().__init__(what)
+        self.what = what
+        self.fix = fix
+
+
+def _posting(
+    account: str,
+    number: Decimal,
+    currency: str,
+    price: Amount | None = None,
+    meta: dict[str, Any] | None = None,
+) -> data.Posting:
+    return data.Posting(account, Amount(number, currency), None, price, None, meta)

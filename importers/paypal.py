@@ -1,0 +1,463 @@
+"""PayPal: the activity download (business and personal) and the statement CSV.
+
+Layouts (PLATFORMS.md §2), found by header and read by column name, so PayPal's
+customizable column sets work as long as the essential columns are there:
+
+* **activity download, business** — BOM, 41 default columns (``Gross``, ``Fee``,
+  ``Net``, ``Balance Impact``...), customizable and **localized**: English,
+  Spanish (``Fecha``, ``Bruto``, ``Comisión``/``Tarifa``, ``Neto``,
+  ``Id. de transacción``, ``Repercusiones en el saldo``, decimal commas) and
+  German (``Datum``, ``Brutto``, ``Gebühr``, ``Netto``, ``Transaktionscode``);
+* **activity download, personal** — 15 columns (``Amount``, ``Fees``, ``Total``);
+* **statement CSV** — ``Description`` instead of ``Type``, no ``Status``, dates not
+  zero-padded, ``Time Zone`` as an abbreviation or an IANA name.
+
+Dates are month-first or day-first depending on the account's locale: the file's
+own dates decide when one of them can (a day above 12), else the export language
+(English month-first; Spanish and German day-first), else
+``imports.paypal_date_order``. Decimal commas are recognised the same way.
+
+Rows: ``Completed`` (and the settled ``Refunded``/``Partially Refunded``/``Reversed``
+states of a payment whose refund is its own row) are final; ``Pending``,
+``Denied``, ``Canceled``... are listed as skipped, as are ``Memo`` rows (no balance
+change) and holds/releases/authorizations. Money received has a **negative fee**
+(``Net = Gross + Fee``); the fee booked is always ``Gross - Net``, so either sign
+convention works. Payments received are donations; money sent to a person is a
+grant (merchant checkouts are purchases to categorise); refunds, reversals and
+chargebacks reverse the donation (a refund of money the fund *sent* reverses the
+grant); chargeback fees are fees; withdrawals go to ``Assets:Clearing:PayPal``;
+bank and card deposits (funding legs) come from it. A payment in another currency
+and its two ``Currency Conversion`` legs (linked by ``Reference Txn ID``) become one
+entry in the converted currency, with the original amount in ``original-amount``;
+conversions of the balance itself become a conversion entry (``@@``).
+
+Every row's status is kept in ``paypal-status``: PayPal rewrites history, so a
+re-download can show an imported payment as ``Refunded`` (reported as a change)
+or no longer final (reported as a conflict to fix by hand).
+
+Type names are matched by keyword in the three languages; Spanish and German type
+and status words beyond the header are **unverified** (taken from PayPal's
+translations seen in public code, not from a real download).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN
+from decimal import Decimal
+
+from aidbooks.importers.base import ExportImporter
+from aidbooks.importers.base import RowIssue
+from aidbooks.importers.base import amount
+from aidbooks.importers.base import problem
+from aidbooks.importers.base import when
+from aidbooks.importers.booking import Source
+from aidbooks.importers.csvread import Columns
+from aidbooks.importers.csvread import Row
+from aidbooks.importers.csvread import data_rows
+from aidbooks.importers.csvread import find_header
+from aidbooks.importers.csvread import read_text
+from aidbooks.importers.money import guess_decimal
+from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.records import Kind
+from aidbooks.importers.records import Parsed
+from aidbooks.importers.records import Problem
+from aidbooks.importers.records import Record
+from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
+from aidbooks.importers.timeparse import combine
+from aidbooks.importers.timeparse import date_order
+from aidbooks.importers.timeparse import local_date
+from aidbooks.importers.timeparse import parse_clock
+from aidbooks.importers.timeparse import parse_date
+from aidbooks.importers.timeparse import zone
+
+#: Header sets that identify a layout, with the language they imply.
+LAYOUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("activity", "en", ("Date", "Type", "Status", "Currency", "Gross", "Transaction ID")),
+    ("personal", "en", ("Date", "Type", "Status", "Currency", "Amount", "Transaction ID")),
+    ("statement", "en", ("Date", "Description", "Currency", "Gross", "Transaction ID")),
+    ("activity", "es", ("Fecha", "Tipo", "Estado", "Bruto", "Id. de transacción")),
+    ("activity", "de", ("Datum", "Typ", "Status", "Brutto", "Transaktionscode")),
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("Date", "Fecha", "Datum"),
+    "time": ("Time", "Hora", "Uhrzeit"),
+    "zone": ("TimeZone", "Time zone", "Time Zone", "Zona horaria", "Zeitzone"),
+    "name": ("Name", "Nombre"),
+    "type": ("Type", "Description", "Tipo", "Typ"),
+    "status": ("Status", "Estado"),
+    "currency": ("Currency", "Divisa", "Moneda", "Währung"),
+    "gross": ("Gross", "Amount", "Bruto", "Brutto"),
+    "fee": ("Fee", "Fees", "Comisión", "Tarifa", "Gebühr"),
+    "net": ("Net", "Total", "Neto", "Netto"),
+    "from": (
+        "From Email Address",
+        "Correo electrónico del remitente",
+        "Remitente",
+        "Absender E-Mail-Adresse",
+    ),
+    "to": (
+        "To Email Address",
+        "Correo electrónico del destinatario",
+        "Destinatario",
+        "Empfänger E-Mail-Adresse",
+    ),
+    "id": ("Transaction ID", "Id. de transacción", "Transaktionscode"),
+    "ref": (
+        "Reference Txn ID",
+        "Id. de referencia de la transacción",
+        "Zugehöriger Transaktionscode",
+    ),
+    "impact": (
+        "Balance Impact",
+        "Repercusiones en el saldo",
+        "Impacto en el saldo",
+        "Auswirkung auf Guthaben",
+    ),
+}
+
+FINAL = frozenset(
+    {
+        "completed",
+        "refunded",
+        "partially refunded",
+        "reversed",
+        "completado",
+        "completada",
+        "reembolsado",
+        "reembolsada",
+        "reembolsado parcialmente",
+        "revertido",
+        "revertida",
+        "abgeschlossen",
+        "erstattet",
+        "teilweise erstattet",
+    }
+)
+MEMO = frozenset({"memo", "nota", "memorandum", "notiz"})
+
+# keyword lists (accents removed, case-folded) in the order they are tried
+FEE_WORDS = ("fee", "comision", "tarifa", "gebuhr")
+HOLD_WORDS = (
+    "hold",
+    "release",
+    "authorization",
+    "retencion",
+    "liberacion",
+    "autorizacion",
+    "reserva",
+    "einbehalt",
+    "freigabe",
+    "autorisierung",
+    "vormerkung",
+)
+CONVERSION_WORDS = ("conversion", "umrechnung")
+CHARGEBACK_WORDS = ("chargeback", "contracargo")
+REFUND_WORDS = ("refund", "reembolso", "devolucion", "ruckzahlung", "erstattung")
+REVERSAL_WORDS = ("reversal", "reversion", "storno", "ruckbuchung")
+WITHDRAWAL_WORDS = ("withdrawal", "retiro", "retirada", "abbuchung", "auszahlung")
+DEPOSIT_WORDS = ("deposit", "deposito", "add funds", "fondos", "einzahlung", "gutschrift")
+PURCHASE_WORDS = (
+    "express checkout",
+    "website payment",
+    "preapproved",
+    "pre-approved",
+    "subscription",
+    "bill",
+    "card",
+    "shopping cart",
+    "tarjeta",
+    "suscripcion",
+    "karte",
+    "abonnement",
+)
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents (for keyword matching of type names)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    return any(w in text for w in words)
+
+
+@dataclass
+class _Leg:
+    lineno: int
+    id: str
+    ref: str
+    date: dt.date
+    timestamp: str
+    currency: str
+    net: Decimal
+    status: str
+
+
+class PayPalImporter(ExportImporter):
+    """PayPal activity downloads (business, personal; en/es/de) and statement CSVs."""
+
+    key = "paypal"
+    label = "PayPal download"
+
+    @property
+    def source(self) -> Source:
+        return Source("paypal", "PayPal", "Assets:Platform:PayPal", "PayPal", "paypal")
+
+    def sniff(self, head: str) -> bool:
+        return find_header(head, (names for _, _, names in LAYOUTS)) is not None
+
+    def parse(self, filepath: str) -> Parsed:
+        text = read_text(filepath)
+        found = find_header(text, (names for _, _, names in LAYOUTS))
+        if found is None:
+            raise ImportFileError(
+                "has no PayPal header",
+                "download the activity report again from PayPal (CSV, all columns)",
+                filepath,
+            )
+        header, which = found
+        layout, language, _ = LAYOUTS[which]
+        cols = Columns(header, COLUMNS)
+        cols.require(filepath, "date", "type", "currency", "gross", "id")
+        rows = list(data_rows(text, header))
+        default_order = "MDY" if language == "en" else "DMY"
+        if self.settings and self.settings.policy.imports.paypal_date_order:
+            default_order = self.settings.policy.imports.paypal_date_order
+        order = date_order([cols.get(r.cells, "date") for r in rows], default_order)
+        decimal = guess_decimal(
+            [cols.get(r.cells, k) for r in rows for k in ("gross", "net")],
+            "." if language == "en" else ",",
+        )
+        fund_zone = self.settings.fund_zone if self.settings else dt.UTC
+        parsed = Parsed(rows=len(rows))
+        records: dict[str, Record] = {}
+        legs: list[_Leg] = []
+        for row in rows:
+            try:
+                item = self._row(row, cols, layout, order, decimal, fund_zone)
+            except RowIssue as issue:
+                parsed.problems.append(problem(row.lineno, issue))
+                continue
+            if isinstance(item, Skip):
+                parsed.skipped.append(item)
+            elif isinstance(item, _Leg):
+                legs.append(item)
+            else:
+                records[item.id] = item
+                parsed.records.append(item)
+        self._conversions(legs, records, parsed)
+        parsed.records.sort(key=lambda r: r.lineno)
+        return parsed
+
+    def _row(
+        self,
+        row: Row,
+        cols: Columns,
+        layout: str,
+        order: str,
+        decimal: str,
+        fund_zone: dt.tzinfo,
+    ) -> Record | Skip | _Leg:
+        cells = row.cells
+        ident = cols.get(cells, "id")
+        if not ident:
+            return Skip(row.lineno, "row without a transaction id")
+        status = cols.get(cells, "status") if layout != "statement" else "Completed"
+        type_text = cols.get(cells, "type")
+        kind_text = fold(type_text)
+        if fold(status) not in FINAL:
+            return Skip(row.lineno, not_final(status), ident, status)
+        if fold(cols.get(cells, "impact")) in MEMO:
+            return Skip(row.lineno, "memo row (no balance change)", ident, status)
+        if _has(kind_text, HOLD_WORDS) and not _has(kind_text, FEE_WORDS):
+            return Skip(row.lineno, "hold, release or authorization", ident, status)
+        day_text, clock_text, zone_text = (
+            cols.get(cells, "date"),
+            cols.get(cells, "time"),
+            cols.get(cells, "zone"),
+        )
+        day = when(
+            lambda: dt.datetime.combine(parse_date(day_text, order), dt.time()), "Date"
+        )
+        if clock_text:
+            moment = when(
+                lambda: combine(
+                    day.date(), parse_clock(clock_text), zone(zone_text or "UTC")
+                ),
+                "Time",
+            )
+            local = local_date(moment, fund_zone)
+        else:
+            local = day.date()
+        timestamp = " ".join(p for p in (day_text, clock_text, zone_text) if p)
+        currency = cols.get(cells, "currency").upper()
+        if not currency.isalpha() or len(currency) != 3:
+            raise RowIssue(
+                "'Currency' is not an ISO currency code", "check the Currency column"
+            )
+        gross = amount(cols.get(cells, "gross"), "Gross", decimal)
+        fee_signed = amount(cols.get(cells, "fee"), "Fee", decimal, blank=True)
+        net_text = cols.get(cells, "net")
+        if net_text:
+            net = amount(net_text, "Net", decimal)
+            if fee_signed and gross + fee_signed != net and gross - fee_signed != net:
+                raise RowIssue(
+                    "'Gross', 'Fee' and 'Net' do not add up",
+                    "check the amounts of this row in the export",
+                )
+        else:
+            net = gross + fee_signed if fee_signed <= 0 or gross < 0 else gross - fee_signed
+        if _has(kind_text, CONVERSION_WORDS):
+            return _Leg(
+                row.lineno,
+                ident,
+                cols.get(cells, "ref"),
+                local,
+                timestamp,
+                currency,
+                net,
+                status,
+            )
+        record = Record(
+            row.lineno,
+            ident,
+            local,
+            timestamp,
+            Kind.OTHER,
+            net,
+            currency,
+            gross - net,
+            status=status,
+            status_token=status,
+        )
+        ref = cols.get(cells, "ref")
+        if ref:
+            record.meta["paypal-ref"] = ref
+        self._classify(record, kind_text, gross, cols, cells)
+        return record
+
+    def _classify(
+        self,
+        record: Record,
+        kind_text: str,
+        gross: Decimal,
+        cols: Columns,
+        cells: list[str],
+    ) -> None:
+        incoming = gross > 0
+        email = cols.get(cells, "from" if incoming else "to")
+        name = cols.get(cells, "name")
+        identifier = email or name
+        person = (identifier, (name,) if name else ())
+        if _has(kind_text, FEE_WORDS):
+            record.kind = Kind.FEE
+        elif _has(kind_text, CHARGEBACK_WORDS):
+            record.kind = Kind.DONATION if incoming else Kind.DONATION_REVERSAL
+            record.narration = (
+                "Chargeback reversed" if incoming else "Donation charged back"
+            )
+            record.counterparty, record.names = person
+        elif _has(kind_text, REFUND_WORDS):
+            record.kind = Kind.GRANT_RETURN if incoming else Kind.DONATION_REVERSAL
+            record.counterparty, record.names = person
+        elif _has(kind_text, REVERSAL_WORDS):
+            record.kind = Kind.DONATION if incoming else Kind.DONATION_REVERSAL
+            record.narration = "Reversal cancelled" if incoming else "Donation reversed"
+            record.counterparty, record.names = person
+        elif _has(kind_text, WITHDRAWAL_WORDS):
+            record.kind = Kind.TRANSFER
+        elif _has(kind_text, DEPOSIT_WORDS):
+            record.kind = Kind.TRANSFER
+        elif incoming:
+            record.kind = Kind.DONATION
+            record.counterparty, record.names = person
+        elif _has(kind_text, PURCHASE_WORDS):
+            record.kind = Kind.PURCHASE
+        else:
+            record.kind = Kind.GRANT
+            record.counterparty, record.names = person
+
+    def _conversions(
+        self, legs: list[_Leg], records: dict[str, Record], parsed: Parsed
+    ) -> None:
+        """Fold conversion legs into their payment, or pair them into conversions."""
+        by_ref: dict[str, list[_Leg]] = {}
+        loose: list[_Leg] = []
+        for leg in legs:
+            if leg.ref:
+                by_ref.setdefault(leg.ref, []).append(leg)
+            else:
+                loose.append(leg)
+        pairs: list[tuple[_Leg, _Leg]] = []
+        for ref, group in by_ref.items():
+            payment = records.get(ref)
+            if len(group) == 2 and group[0].currency != group[1].currency:
+                first, second = group
+                if payment is not None and self._fold(payment, first, second):
+                    continue
+                pairs.append((first, second) if first.net < 0 else (second, first))
+            else:
+                loose.extend(group)
+        loose.sort(key=lambda leg: leg.lineno)
+        while loose:
+            leg = loose.pop(0)
+            mate = next(
+                (
+                    m
+                    for m in loose
+                    if m.timestamp == leg.timestamp
+                    and m.currency != leg.currency
+                    and (m.net > 0) != (leg.net > 0)
+                ),
+                None,
+            )
+            if mate is None:
+                parsed.problems.append(
+                    Problem(
+                        leg.lineno,
+                        "a currency conversion leg without its other leg",
+                        "download a period that holds both legs of the conversion",
+                    )
+                )
+                continue
+            loose.remove(mate)
+            pairs.append((leg, mate) if leg.net < 0 else (mate, leg))
+        for out, into in pairs:
+            parsed.records.append(
+                Record(
+                    out.lineno,
+                    out.id,
+                    out.date,
+                    out.timestamp,
+                    Kind.CONVERSION,
+                    out.net,
+                    out.currency,
+                    extra_ids=(into.id,),
+                    converted=(into.net, into.currency),
+                    status=out.status,
+                    status_token=out.status,
+                )
+            )
+
+    @staticmethod
+    def _fold(payment: Record, first: _Leg, second: _Leg) -> bool:
+        """Rewrite a foreign-currency payment in the currency it was converted to."""
+        same = first if first.currency == payment.currency else second
+        other = second if same is first else first
+        if same.currency != payment.currency or same.net != -payment.net or not payment.net:
+            return False
+        rate = other.net / -same.net  # converted per unit of the payment's currency
+        fee = (payment.fee * abs(rate)).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+        gross = payment.net + payment.fee
+        payment.meta["original-amount"] = f"{gross} {payment.currency}"
+        payment.net = other.net
+        payment.fee = fee
+        payment.currency = other.currency
+        payment.extra_ids = (first.id, second.id)
+        return True

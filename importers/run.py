@@ -1,0 +1,266 @@
+"""One ``aidbooks import`` run: find, parse, book against the books, write.
+
+The command line (:mod:`aidbooks.cmd_import`) drives it in stages so the expensive
+part happens once and under a lock::
+
+    run = ImportRun(settings, ledger)
+    run.collect(paths)          # files and folders -> (file, importer); exit 2 if unreadable
+    run.parse()                 # every file read before the books are touched
+    with lock:                  # no two imports interleave
+        run.book(entries)       # the books loaded once; one index, one session
+        run.write()             # atomic, codes first, then imports/<platform>.beancount
+
+Writes go to files the main ledger includes (``include "imports/*.beancount"``,
+which the template writes; a ledger without it is refused): each platform's
+entries are appended to ``imports/<platform>.beancount``, new recipient codes to
+``imports/codes.beancount`` (declarations come first, so a crash between files never
+leaves a grant to an undeclared code), accounts the books lack to
+``imports/accounts.beancount``. Every file is replaced atomically
+(:mod:`aidbooks.plugins.fsutil`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from beancount.core import data
+
+from aidbooks.importers import build
+from aidbooks.importers import identify
+from aidbooks.importers import render
+from aidbooks.importers.base import ExportImporter
+from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.booking import BookState
+from aidbooks.importers.booking import Changed
+from aidbooks.importers.booking import Session
+from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.records import Parsed
+from aidbooks.importers.records import Problem
+from aidbooks.importers.records import Skip
+from aidbooks.importers.settings import Settings
+from aidbooks.plugins.fsutil import atomic_write_text
+
+ACCOUNTS_FILE = "imports/accounts.beancount"
+LOCK_NAME = ".aidbooks-import.lock"
+_INCLUDE = re.compile(r'^\s*include\s+"imports/\*\.beancount"', re.MULTILINE)
+_HEADERS = {
+    CODES_FILE: "; Written by `aidbooks import`: codes it derived for new counterparties.\n"
+    "; Do not edit by hand; categorise the listed grants in books/ instead.\n",
+    ACCOUNTS_FILE: "; Written by `aidbooks import`: accounts its entries needed.\n",
+}
+_ENTRIES_HEADER = (
+    "; Written by `aidbooks import`. Keep the *-id metadata (it stops duplicates);\n"
+    "; categorise `!` entries in place (account, approved-by, then `*`).\n"
+)
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file (the summary prints these)."""
+
+    path: Path
+    importer: ExportImporter
+    parsed: Parsed = field(default_factory=Parsed)
+    imported: int = 0
+    duplicates: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
+    to_categorise: int = 0
+
+    @property
+    def rejected(self) -> int:
+        """Rows that need the treasurer: unreadable, refused, or changed in a way
+        the books do not show."""
+        return len(self.problems) + sum(1 for c in self.changed if c.needs_action)
+
+
+@dataclass
+class ImportRun:
+    """State of one import (see the module docstring)."""
+
+    settings: Settings
+    ledger: Path
+    dry_run: bool = False
+    files: list[FileReport] = field(default_factory=list)
+    unrecognised: list[Path] = field(default_factory=list)
+    session: Session | None = None
+    #: target file (relative to the books) -> text to append
+    pending: dict[str, str] = field(default_factory=dict)
+    #: target file -> number of entries appended
+    written: dict[str, int] = field(default_factory=dict)
+    new_codes: dict[str, dt.date] = field(default_factory=dict)
+    new_accounts: list[str] = field(default_factory=list)
+
+    @property
+    def books_dir(self) -> Path:
+        """The folder of the main ledger."""
+        return self.ledger.parent
+
+    @property
+    def rows(self) -> int:
+        """Rows read in every file."""
+        return sum(f.parsed.rows for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        """Rows rejected in every file."""
+        return sum(f.rejected for f in self.files)
+
+    def collect(self, paths: Iterable[Path]) -> None:
+        """Expand files and folders; find each file's importer.
+
+        A file named on the command line that no importer recognises is an error;
+        unrecognised files found in a folder are listed and left alone.
+
+        Raises:
+          ImportFileError: a path does not exist, cannot be read or is ambiguous.
+        """
+        importers = build(self.settings)
+        for path in paths:
+            if path.is_dir():
+                for found in _walk(path):
+                    importer = identify(str(found), importers)
+                    if importer is None:
+                        self.unrecognised.append(found)
+                    else:
+                        self.files.append(FileReport(found, importer))
+            elif path.is_file():
+                importer = identify(str(path), importers)
+                if importer is None:
+                    raise ImportFileError(
+                        "is not an export aidbooks recognises (its header matches no importer)",
+                        "check it is the CSV/OFX as downloaded, or map its columns in "
+                        "[imports.mapped] of aidbooks.toml",
+                        str(path),
+                    )
+                self.files.append(FileReport(path, importer))
+            else:
+                raise ImportFileError("no such file or folder", "check the path", str(path))
+
+    def parse(self) -> None:
+        """Read every collected file (before the books are loaded).
+
+        Raises:
+          ImportFileError: a file cannot be imported at all.
+        """
+        for report in self.files:
+            report.parsed = report.importer.parse(str(report.path))
+
+    def check_ledger(self) -> None:
+        """Refuse books whose main file does not include ``imports/*.beancount``."""
+        try:
+            text = self.ledger.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ImportFileError(
+                f"cannot be read ({exc.strerror})",
+                "check the ledger path",
+                str(self.ledger),
+            ) from None
+        if not _INCLUDE.search(text):
+            raise ImportFileError(
+                'does not include "imports/*.beancount", so imported entries would not count',
+                'add the line include "imports/*.beancount" to it',
+                str(self.ledger),
+            )
+
+    def book(
+        self,
+        entries: list[data.Directive],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """Book every parsed file against the books' entries (indexed once)."""
+        session = Session(self.settings, BookState.from_entries(entries))
+        self.session = session
+        by_target: dict[str, list[data.Transaction]] = {}
+        for report in self.files:
+            source = report.importer.source
+            booked = session.book(report.parsed, source, str(report.path), progress)
+            report.imported = len(booked.entries)
+            report.duplicates = booked.duplicates
+            report.skipped = booked.skipped
+            report.problems = booked.problems
+            report.changed = booked.changed
+            report.to_categorise = booked.to_categorise
+            by_target.setdefault(f"imports/{source.target}.beancount", []).extend(
+                booked.entries
+            )
+        for target, new in by_target.items():
+            if not new:
+                continue
+            new.sort(key=lambda e: e.date)
+            self.pending[target] = render.transactions(new)
+            self.written[target] = len(new)
+        self.new_codes = dict(session.new_codes)
+        if session.new_codes:
+            self.pending[CODES_FILE] = "".join(
+                render.declaration(code, date)
+                for code, date in sorted(
+                    session.new_codes.items(), key=lambda i: (i[1], i[0])
+                )
+            )
+        if session.new_accounts:
+            first_open = session.state.first_open
+            lines = []
+            for account, (first, currency) in sorted(session.new_accounts.items()):
+                date = min(first, first_open) if first_open else first
+                lines.append(render.open_account(account, date, currency))
+                self.new_accounts.append(account)
+            self.pending[ACCOUNTS_FILE] = "".join(lines)
+
+    def write(self) -> None:
+        """Append the new text to each target file, atomically (nothing on dry runs)."""
+        if self.dry_run:
+            return
+        session = self.session
+        rest = sorted(t for t in self.pending if t not in (CODES_FILE, ACCOUNTS_FILE))
+        order = [CODES_FILE, ACCOUNTS_FILE, *rest]
+        if session is not None and session.redate:
+            self._redate(session.redate)
+        for target in order:
+            text = self.pending.get(target)
+            if not text:
+                continue
+            path = self.books_dir / target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                old = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                old = _HEADERS.get(target, _ENTRIES_HEADER)
+            if old and not old.endswith("\n"):
+                old += "\n"
+            atomic_write_text(path, old + "\n" + text)
+
+    def _redate(self, redate: dict[str, dt.date]) -> None:
+        """Move declarations in imports/codes.beancount before their earliest grant."""
+        path = self.books_dir / CODES_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        for code, date in redate.items():
+            pattern = re.compile(
+                rf'^\d{{4}}-\d{{2}}-\d{{2}}(\s+custom\s+"aid-recipient"\s+"{re.escape(code)}")',
+                re.MULTILINE,
+            )
+            text = pattern.sub(date.isoformat() + r"\1", text)
+        atomic_write_text(path, text)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files under ``folder`` (sorted), without hidden files and .beancount files."""
+    out: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for name in sorted(names):
+            if name.startswith(".") or name.endswith(".beancount"):
+                continue
+            out.append(Path(root) / name)
+    return out

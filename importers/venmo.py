@@ -1,0 +1,270 @@
+"""Venmo: the personal account statement (three layouts) and the charity/business profile.
+
+Layouts (PLATFORMS.md §1, §1b), all found by their header and read by column name:
+
+* **current statement** (22 fields): two preamble lines (``Account Statement -
+  (@handle) ...``, ``Account Activity``), a header whose first column has no name,
+  a beginning-balance row, the transactions, and a footer row with the ending
+  balance, period fees and a multi-line quoted disclaimer;
+* **2021 statement** (19 fields, no tax columns), same shape;
+* **2017–2018 web CSV**: no preamble, every field quoted, first header ``" ID"``;
+* **charity/business profile statement**: ``Transaction ID`` wrapped in literal
+  quotes, ``Date`` + ``Time (UTC)``, ``Amount (net)`` and ``Amount (fee)`` beside
+  the gross, ``(None)`` placeholders, ``Donor email``.
+
+Rows: ``Complete`` and ``Issued`` are final; every other status is listed as
+skipped. Rows without an ``ID`` are the statement's balance rows and footer.
+``Payment``/``Charge`` with ``+`` is a donation (the counterparty is ``From`` for a
+payment and ``To`` for a charge you requested), with ``-`` a grant to a person;
+``Standard``/``Instant Transfer`` are payouts to the bank through
+``Assets:Clearing:Venmo`` (an instant-transfer fee in ``Amount (fee)`` is booked
+to ``Expenses:Fees:Venmo``; the total is taken as the balance change, which is
+**unverified**); add-funds rows come from the bank the same way; Venmo card and
+merchant rows are purchases to categorise. A payment funded from a bank or card
+(``Funding Source`` other than the Venmo balance) never touched the balance, so its
+money leg is ``Assets:Clearing:Venmo``.
+
+The personal statement's ``Datetime`` has no zone; ``imports.venmo_timezone``
+(default UTC, what the charity layout's ``Time (UTC)`` suggests) decides.
+Notes, names and funding-source text are never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from aidbooks.importers.base import ExportImporter
+from aidbooks.importers.base import RowIssue
+from aidbooks.importers.base import amount
+from aidbooks.importers.base import problem
+from aidbooks.importers.base import when
+from aidbooks.importers.booking import Source
+from aidbooks.importers.csvread import Columns
+from aidbooks.importers.csvread import data_rows
+from aidbooks.importers.csvread import find_header
+from aidbooks.importers.csvread import read_text
+from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.records import Kind
+from aidbooks.importers.records import Parsed
+from aidbooks.importers.records import Record
+from aidbooks.importers.records import Skip
+from aidbooks.importers.records import not_final
+from aidbooks.importers.timeparse import combine
+from aidbooks.importers.timeparse import local_date
+from aidbooks.importers.timeparse import parse_clock
+from aidbooks.importers.timeparse import parse_date
+from aidbooks.importers.timeparse import parse_iso
+from aidbooks.importers.timeparse import zone
+
+PERSONAL = ("ID", "Datetime", "Type", "Status", "Amount (total)")
+CHARITY = ("Transaction ID", "Date", "Time (UTC)", "Amount (total)", "Amount (net)")
+
+COLUMNS = {
+    "id": ("ID", "Transaction ID"),
+    "datetime": ("Datetime",),
+    "date": ("Date",),
+    "time": ("Time (UTC)",),
+    "type": ("Type",),
+    "status": ("Status",),
+    "from": ("From",),
+    "to": ("To",),
+    "email": ("Donor email",),
+    "total": ("Amount (total)",),
+    "fee": ("Amount (fee)",),
+    "net": ("Amount (net)",),
+    "funding": ("Funding Source",),
+    "destination": ("Destination",),
+    "begin": ("Beginning Balance",),
+    "end": ("Ending Balance",),
+}
+
+FINAL = frozenset({"complete", "completed", "issued"})
+NONE = frozenset({"", "(none)", "none", "venmo balance"})
+TRANSFERS = ("standard transfer", "instant transfer", "bank transfer")
+TOP_UPS = ("add funds", "instant add funds", "bank deposit", "direct deposit")
+PURCHASES = ("merchant transaction", "venmo card transaction", "venmo debit card")
+
+
+def _clean(text: str) -> str:
+    text = text.strip().strip('"').strip()
+    return "" if text.casefold() == "(none)" else text
+
+
+class VenmoImporter(ExportImporter):
+    """Venmo statements (personal, three layouts) and the charity/business profile."""
+
+    key = "venmo"
+    label = "Venmo statement"
+
+    @property
+    def source(self) -> Source:
+        return Source("venmo", "Venmo", "Assets:Platform:Venmo", "Venmo", "venmo")
+
+    def sniff(self, head: str) -> bool:
+        return find_header(head, (PERSONAL, CHARITY)) is not None
+
+    def _zone(self) -> dt.tzinfo:
+        if self.settings is None:
+            return dt.UTC
+        return zone(self.settings.policy.imports.venmo_timezone)
+
+    def _fund_zone(self) -> dt.tzinfo:
+        return self.settings.fund_zone if self.settings else dt.UTC
+
+    def parse(self, filepath: str) -> Parsed:
+        text = read_text(filepath)
+        found = find_header(text, (PERSONAL, CHARITY))
+        if found is None:
+            raise ImportFileError(
+                "has no Venmo statement header",
+                "download the statement CSV again from venmo.com",
+                filepath,
+            )
+        header, layout = found
+        cols = Columns(header, COLUMNS)
+        charity = layout == 1
+        parsed = Parsed()
+        venmo_zone, fund_zone = self._zone(), self._fund_zone()
+        for row in data_rows(text, header):
+            parsed.rows += 1
+            cells = row.cells
+            ident = _clean(cols.get(cells, "id"))
+            if not ident:
+                self._balance_row(cols, cells, parsed, row.lineno)
+                continue
+            status = cols.get(cells, "status")
+            if status.casefold() not in FINAL:
+                parsed.skipped.append(
+                    Skip(
+                        row.lineno,
+                        not_final(status),
+                        ident,
+                        status,
+                    )
+                )
+                continue
+            try:
+                record = (
+                    self._charity_row(cols, cells, ident, fund_zone)
+                    if charity
+                    else self._personal_row(cols, cells, ident, venmo_zone, fund_zone)
+                )
+            except RowIssue as issue:
+                parsed.problems.append(problem(row.lineno, issue))
+                continue
+            if isinstance(record, Skip):
+                parsed.skipped.append(Skip(row.lineno, record.reason, ident, status))
+                continue
+            record.lineno = row.lineno
+            record.status = status
+            parsed.records.append(record)
+        return parsed
+
+    def _balance_row(
+        self, cols: Columns, cells: list[str], parsed: Parsed, lineno: int
+    ) -> None:
+        end = _clean(cols.get(cells, "end"))
+        begin = _clean(cols.get(cells, "begin"))
+        if end:
+            try:
+                parsed.statement_balance["USD"] = amount(end, "Ending Balance")
+            except RowIssue:
+                pass
+            parsed.skipped.append(Skip(lineno, "statement footer (ending balance)"))
+        elif begin:
+            parsed.skipped.append(Skip(lineno, "statement beginning balance"))
+        else:
+            parsed.skipped.append(Skip(lineno, "row without an ID"))
+
+    def _personal_row(
+        self,
+        cols: Columns,
+        cells: list[str],
+        ident: str,
+        venmo_zone: dt.tzinfo,
+        fund_zone: dt.tzinfo,
+    ) -> Record | Skip:
+        raw_time = cols.get(cells, "datetime")
+        moment = when(lambda: parse_iso(raw_time, venmo_zone), "Datetime")
+        total = amount(cols.get(cells, "total"), "Amount (total)")
+        fee = abs(amount(cols.get(cells, "fee"), "Amount (fee)", blank=True))
+        kind_text = cols.get(cells, "type").casefold()
+        record = Record(
+            0, ident, local_date(moment, fund_zone), raw_time, Kind.OTHER, total, "USD", fee
+        )
+        self._classify(record, kind_text, total, cols, cells)
+        return record
+
+    def _classify(
+        self,
+        record: Record,
+        kind_text: str,
+        total: Decimal,
+        cols: Columns,
+        cells: list[str],
+    ) -> None:
+        sender, receiver = _clean(cols.get(cells, "from")), _clean(cols.get(cells, "to"))
+        funding = cols.get(cells, "funding").strip().casefold()
+        destination = cols.get(cells, "destination").strip().casefold()
+        if kind_text in ("payment", "charge"):
+            incoming = total > 0
+            if kind_text == "payment":
+                other = sender if incoming else receiver
+            else:
+                other = receiver if incoming else sender
+            record.kind = Kind.DONATION if incoming else Kind.GRANT
+            record.counterparty = other
+            record.names = (other,) if other else ()
+            external = destination if incoming else funding
+            if external not in NONE:
+                record.money_account = "Assets:Clearing:Venmo"
+        elif kind_text in TRANSFERS:
+            record.kind = Kind.TRANSFER
+            if total > 0:
+                record.narration = "Transfer from bank"
+        elif kind_text in TOP_UPS:
+            record.kind = Kind.TRANSFER
+        elif kind_text in PURCHASES:
+            record.kind = Kind.PURCHASE
+        else:
+            record.kind = Kind.OTHER
+
+    def _charity_row(
+        self, cols: Columns, cells: list[str], ident: str, fund_zone: dt.tzinfo
+    ) -> Record | Skip:
+        day_text, clock_text = cols.get(cells, "date"), cols.get(cells, "time")
+        moment = when(
+            lambda: combine(parse_date(day_text, "MDY"), parse_clock(clock_text), dt.UTC),
+            "Date",
+        )
+        gross = amount(cols.get(cells, "total"), "Amount (total)")
+        fee = abs(amount(_clean(cols.get(cells, "fee")), "Amount (fee)", blank=True))
+        net_text = _clean(cols.get(cells, "net"))
+        kind_text = cols.get(cells, "type").casefold()
+        if net_text:
+            net = abs(amount(net_text, "Amount (net)"))
+            net = net if gross >= 0 else -net
+            if gross > 0 and net + fee != gross:
+                raise RowIssue(
+                    "'Amount (net)' plus 'Amount (fee)' is not 'Amount (total)'",
+                    "check the amounts of this row in the export",
+                )
+        else:
+            net = gross - fee if gross > 0 else gross
+        record = Record(
+            0,
+            ident,
+            local_date(moment, fund_zone),
+            f"{day_text} {clock_text} UTC",
+            Kind.OTHER,
+            net,
+            "USD",
+            fee,
+        )
+        self._classify(record, kind_text, gross, cols, cells)
+        if record.kind == Kind.DONATION:
+            email = _clean(cols.get(cells, "email"))
+            if email:
+                record.counterparty = email
+        return record

@@ -1,0 +1,1 @@
+"""aidbooks.reports: aggregate the books, apply disclosure control, render, manifest."""
