@@ -5,6 +5,7 @@
 #               type-check and run every test
 #   make bench  measure aidbooks against bare Beancount (not part of `make test`)
 #   make example  regenerate the example fund in ledger/ from its seed
+#   make i18n   re-extract the report's messages and recompile the catalogs
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: setup system-deps demo test lint typecheck pytest example bench fuzz clean
+.PHONY: setup system-deps demo test lint typecheck pytest example bench fuzz clean i18n i18n-init
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +34,16 @@ system-deps:
 	  fi; \
 	fi
 
+# The demo report is sealed with a throwaway key kept in .build/ (never a real fund's key).
+DEMO_KEY := .build/demo.key
+
 demo: setup
 	$(BIN)/aidbooks check --strict ledger/main.beancount
 	@echo "The example fund in ledger/ passes every check, the strict ones too."
+	@test -f $(DEMO_KEY) || $(BIN)/python -c "from pathlib import Path; from aidbooks.plugins.keys import write_key_file; write_key_file(Path('$(DEMO_KEY)'))"
+	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks report ledger/main.beancount --period 2025 --out demo-report
+	@echo "Open $(CURDIR)/demo-report/index.html in a browser (no network needed)."
+	@echo "Check it:  AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger ledger/main.beancount"
 
 lint: setup
 	$(BIN)/ruff check aidbooks plugins importers reports tests ledger/template
@@ -59,6 +67,19 @@ test: lint typecheck pytest
 
 example: setup
 	$(BIN)/python -m aidbooks.example --out ledger
+
+# Report translations (reports/locale): extract messages, merge them into every
+# catalog, compile the .mo files (committed, so a fresh clone needs no build step).
+i18n: setup
+	$(BIN)/pybabel extract -F reports/babel.cfg -k N_ --sort-by-file --no-wrap --project aidbooks \
+	  --copyright-holder "aidbooks contributors" --add-comments=Translators: -o reports/locale/aidbooks.pot reports
+	$(BIN)/pybabel update -i reports/locale/aidbooks.pot -d reports/locale -D aidbooks --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel compile -d reports/locale -D aidbooks --statistics
+
+# A new language: make i18n-init LOCALE=so, translate reports/locale/so/LC_MESSAGES/aidbooks.po,
+# make i18n, then add the code to LANGUAGES in reports/i18n.py.
+i18n-init: setup
+	$(BIN)/pybabel init -i reports/locale/aidbooks.pot -d reports/locale -D aidbooks -l $(LOCALE) --no-wrap
 
 clean:
 	rm -rf .build .pytest_cache .mypy_cache .ruff_cache

@@ -31,6 +31,8 @@ from aidbooks.plugins.policy import FundSection
 
 #: Rule plugins switched on in new books, in order (those that exist in this version).
 PLUGINS: tuple[str, ...] = (
+    "aidbooks.plugins.recipients",
+    "aidbooks.plugins.no_pii",
     "aidbooks.plugins.funds",
     "aidbooks.plugins.approvals",
 )

@@ -28,6 +28,8 @@ from aidbooks.plugins.policy import policy_or_finding
 
 #: check name -> module under aidbooks.plugins (filled in as the rules land)
 BASIC: dict[str, str] = {
+    "recipients": "aidbooks.plugins.recipients",
+    "no-pii": "aidbooks.plugins.no_pii",
     "funds": "aidbooks.plugins.funds",
     "approvals": "aidbooks.plugins.approvals",
 }
@@ -50,7 +52,8 @@ def as_plugin(validate: Validate) -> Plugin:
 
     The plugin reads ``aidbooks.toml`` beside the top-level ledger (an invalid policy
     becomes one finding, not a traceback), returns the entries unchanged and the
-    findings as Beancount errors. The config string of the ``plugin`` line is not
+    findings as Beancount errors, without their entries (``bean-check`` would print
+    them, personal data included). The config string of the ``plugin`` line is not
     used: configuration lives in ``aidbooks.toml``.
     """
 
@@ -62,7 +65,12 @@ def as_plugin(validate: Validate) -> Plugin:
         policy, problems = policy_or_finding(options_map)
         if problems:
             return entries, problems
-        return entries, validate(entries, options_map, policy)
+        # A finding goes out without its entry: bean-check prints the entry of every
+        # error in full, and with it any personal data the entry holds.
+        return entries, [
+            error if error.entry is None else error._replace(entry=None)
+            for error in validate(entries, options_map, policy)
+        ]
 
     plugin.__name__ = getattr(validate, "__module__", "rule").rsplit(".", 1)[-1]
     plugin.__doc__ = validate.__doc__

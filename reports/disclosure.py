@@ -1,0 +1,696 @@
+"""Disclosure control: which numbers a report may publish, and how rounded.
+
+Independent of any rendering: it turns :class:`~aidbooks.reports.aggregate.Aggregates`
+into a :class:`~aidbooks.reports.model.PublicReport`, and nothing else of the
+books reaches a page. The rules (DESIGN.md, privacy rule 4):
+
+1. **Minimum cell size.** Every published number about grants covers at least
+   ``privacy.min_cell`` distinct households (default 11, the CMS small-cell rule).
+2. **Dominance.** An amount where one household holds more than
+   ``privacy.dominance`` of the total (default 0.6) is sensitive too: it would
+   tell that household's grant within a narrow range.
+3. **Merge before suppressing.** Sensitive aid categories are merged into one
+   "Other aid" row, adding the next smallest categories until that row is safe;
+   a sensitive month is merged with the rest of its quarter. What is still
+   sensitive after merging is suppressed (``null`` in JSON).
+4. **Complementary suppression.** A hidden number must not be recoverable from
+   the published ones: not by subtraction from a total, and not by any other
+   combination. Every published number is a signed sum of the same atoms
+   (:mod:`aidbooks.reports.cells`), and readers also know that every transaction
+   balances; a hidden number is recoverable exactly when its row of coefficients
+   is in the span of the published rows and those relations. The control checks
+   that with exact rational arithmetic (:mod:`aidbooks.reports.linalg`); while some
+   hidden number is recoverable, it hides one more number from the combination
+   that recovers it — preferring the same table, then grant cells with the fewest
+   households, then small amounts; totals last. Reports already published (the
+   quarters inside a year, last month's report whose closing balances are this
+   month's opening) are part of what readers know: their published numbers join
+   the system, and their hidden numbers must stay hidden too. Protected as well,
+   though no table shows them: each aid category on its own when it is merged
+   into "Other aid", the grant part of a published mix (the bail returned inside
+   a fund's receipts), and the quarter and year this period belongs to, up to its
+   end — the reports that will publish those must not find them given away.
+5. **Rounding.** Amounts are rounded to ``privacy.rounding`` (1: whole dollars;
+   0: cents) so that every table still adds up to its total
+   (:mod:`aidbooks.reports.rounding`).
+6. **Nothing finer than a month.** The output holds no codes, payees, notes or
+   days; counts of households, grants and bonds follow the rules above.
+
+Assumptions of the arithmetic (documented for auditors): an atom with no postings
+is assumed known to be zero (cautious); balances at the start of the window (the
+first report taken into account) are assumed known (cautious); rounding is
+ignored when judging recoverability (cautious). Balances enter as one variable
+per kind and month-end, tied to the month's flows by known relations, so the
+system stays sparse however long the history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from aidbooks.plugins.policy import Policy
+from aidbooks.reports.aggregate import ZERO
+from aidbooks.reports.aggregate import Aggregates
+from aidbooks.reports.aggregate import AtomKey
+from aidbooks.reports.cells import OTHER_AID
+from aidbooks.reports.cells import Cell
+from aidbooks.reports.cells import CellMaker
+from aidbooks.reports.cells import Layout
+from aidbooks.reports.cells import cells_for
+from aidbooks.reports.linalg import Span
+from aidbooks.reports.model import Bail
+from aidbooks.reports.model import CategoryRow
+from aidbooks.reports.model import ChannelRow
+from aidbooks.reports.model import FundRow
+from aidbooks.reports.model import GiftCards
+from aidbooks.reports.model import Households
+from aidbooks.reports.model import MonthRow
+from aidbooks.reports.model import OnHandRow
+from aidbooks.reports.model import OperationsRow
+from aidbooks.reports.model import PeriodInfo
+from aidbooks.reports.model import Privacy
+from aidbooks.reports.model import PublicReport
+from aidbooks.reports.model import Totals
+from aidbooks.reports.period import Period
+from aidbooks.reports.period import ToDate
+from aidbooks.reports.period import containing
+from aidbooks.reports.period import parse_period
+from aidbooks.reports.rounding import largest_remainder
+from aidbooks.reports.rounding import nearest
+from aidbooks.reports.rounding import unit_of
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The outcome of the disclosure control, with its reasons (memory only).
+
+    Attributes:
+      report: What is published.
+      layout: How the tables were cut (merged categories and months).
+      cells: Every cell of the report, with exact values.
+      primary: Cells hidden because they are sensitive themselves.
+      hidden: Every hidden cell (primary and complementary).
+      rounded: Cell id → rounded value (hidden cells included, for tests).
+      earlier: (period, cells, hidden ids) of earlier reports taken into account.
+      guarded: Grant parts of published mixes that must stay unrecoverable.
+      unprotectable: Hidden cells that earlier reports already give away.
+    """
+
+    report: PublicReport
+    layout: Layout
+    cells: tuple[Cell, ...]
+    primary: frozenset[str]
+    hidden: frozenset[str]
+    rounded: Mapping[str, Decimal]
+    earlier: tuple[tuple[Period, tuple[Cell, ...], frozenset[str]], ...] = ()
+    guarded: tuple[Cell, ...] = ()
+    unprotectable: frozenset[str] = frozenset()
+
+
+# ------------------------------------------------------------------- sensitivity
+def is_sensitive(cell: Cell, policy: Policy) -> bool:
+    """True when a cell may not be published as it is (rules 1 and 2)."""
+    if not cell.flow or not cell.households:
+        return False
+    if len(cell.households) < policy.privacy.min_cell:
+        return True
+    return cell.measure == "amount" and cell.top_share > policy.privacy.dominance
+
+
+def grant_part(cell: Cell, aggregates: Aggregates) -> Cell:
+    """The part of a cell made of grants (atoms that carry households)."""
+    atoms = aggregates.atoms
+    coefficients = {k: v for k, v in cell.coefficients.items() if atoms[k].households}
+    if len(coefficients) == len(cell.coefficients):
+        return cell
+    value = ZERO
+    magnitude = ZERO
+    shares: dict[str, Decimal] = {}
+    for key, coef in coefficients.items():
+        atom = atoms[key]
+        value += coef * (atom.count if cell.measure == "count" else atom.amount)
+        magnitude += abs(atom.amount)
+        for code, amount in (atom.households or {}).items():
+            shares[code] = shares.get(code, ZERO) + amount
+    top = max(shares.values(), default=ZERO)
+    return Cell(
+        cell.id + "#grants",
+        cell.measure,
+        True,
+        value,
+        coefficients,
+        frozenset(shares),
+        top / magnitude if magnitude else ZERO,
+    )
+
+
+def choose_layout(maker: CellMaker, period: Period | ToDate, policy: Policy) -> Layout:
+    """Merge sensitive categories into "Other aid" and sensitive months into quarters."""
+    names = maker.categories(period)
+    amounts = {n: maker.category_cells(period, n, (n,))[0] for n in names}
+    other = [n for n in names if is_sensitive(amounts[n], policy)]
+    rest = sorted(
+        (n for n in names if n not in other),
+        key=lambda n: (len(amounts[n].households), amounts[n].value, n),
+    )
+    if other:
+        while rest and is_sensitive(maker.category_cells(period, "x", other)[0], policy):
+            other.append(rest.pop(0))
+    shown = tuple(n for n in names if n not in other)
+    quarters: list[str] = []
+    if period.kind != "month":
+        aid = maker.groups_with("aid:")
+        for quarter in period.quarters:
+            for month in quarter.months:
+                cell = maker.flow("m", aid, (month,), lambda k: 1)
+                if is_sensitive(cell, policy):
+                    quarters.append(quarter.label)
+                    break
+    ordered_other = tuple(n for n in names if n in other)
+    return Layout(period, shown, ordered_other, tuple(quarters))
+
+
+def layout_of(report: PublicReport) -> Layout:
+    """The layout an already published report was cut with."""
+    period = parse_period(report.period.label)
+    shown = tuple(r.name for r in report.categories if r.name != OTHER_AID)
+    other: tuple[str, ...] = ()
+    for row in report.categories:
+        if row.name == OTHER_AID:
+            other = tuple(row.merged)
+    quarters = tuple(r.period for r in report.months if "Q" in r.period)
+    return Layout(period, shown, other, quarters)
+
+
+# ------------------------------------------------------- complementary suppression
+def _cost(candidate: Cell, *, target: Cell) -> tuple[int, int, Decimal, str]:
+    if candidate.table == "totals":
+        tier = 5
+    elif candidate.table == target.table:
+        tier = 0
+    elif candidate.households:
+        tier = 1
+    elif not candidate.flow:
+        tier = 2
+    else:
+        tier = 3
+    return (tier, len(candidate.households), abs(candidate.value), candidate.id)
+
+
+def _identities(aggregates: Aggregates) -> list[dict[AtomKey, int]]:
+    """Every transaction balances, so the atoms of one month and class sum to zero."""
+    groups: dict[tuple[str, str], dict[AtomKey, int]] = {}
+    for key in aggregates.atoms:
+        groups.setdefault((key[1], key[4]), {})[key] = 1
+    return [groups[k] for k in sorted(groups)]
+
+
+def _columns(rows: Sequence[Mapping[AtomKey, int]]) -> dict[AtomKey, int]:
+    """Number the atoms, merging atoms that every row sees the same way."""
+    signature: dict[AtomKey, list[tuple[int, int]]] = {}
+    for index, row in enumerate(rows):
+        for key, coef in row.items():
+            signature.setdefault(key, []).append((index, coef))
+    numbers: dict[tuple[tuple[int, int], ...], int] = {}
+    columns: dict[AtomKey, int] = {}
+    for key in sorted(signature):
+        sig = tuple(signature[key])
+        columns[key] = numbers.setdefault(sig, len(numbers))
+    return columns
+
+
+def _row(
+    cell_coefficients: Mapping[AtomKey, int], columns: Mapping[AtomKey, int]
+) -> dict[int, int]:
+    row: dict[int, int] = {}
+    for key, coef in cell_coefficients.items():
+        column = columns[key]
+        row[column] = row.get(column, 0) + coef
+    return {c: v for c, v in row.items() if v}
+
+
+def complement(
+    cells: Sequence[Cell],
+    hidden: set[str],
+    guarded: Sequence[Cell],
+    earlier: Sequence[tuple[Sequence[Cell], frozenset[str]]],
+    identities: Sequence[Mapping[AtomKey, int]],
+) -> set[str]:
+    """Hide more cells until no protected number is recoverable (rule 4).
+
+    Protected are: the cells in ``hidden`` when called (the sensitive ones), the
+    ``guarded`` parts of published mixes (the bail returned inside a fund's
+    receipts), and every number earlier reports hid. Afterwards, a cell hidden
+    only to protect another that the published numbers determine anyway is
+    published again: it adds nothing a reader could not already work out.
+
+    Returns:
+      The ids of protected numbers that cannot be protected because earlier
+      reports and the relations alone already give them away.
+    """
+    unprotectable: set[str] = set()
+    sensitive = set(hidden)
+    for measure in ("amount", "count"):
+        current = [c for c in cells if c.measure == measure and c.coefficients]
+        relations = list(identities) if measure == "amount" else []
+        known = [
+            c for group, gone in earlier for c in group
+            if c.measure == measure and c.id not in gone and c.coefficients
+        ]  # fmt: skip
+        protect = [
+            *(c for c in current if c.id in sensitive),
+            *(c for c in guarded if c.measure == measure and c.coefficients),
+            *(
+                c for group, gone in earlier for c in group
+                if c.measure == measure and c.id in gone and c.coefficients
+            ),
+        ]  # fmt: skip
+        columns = _columns(
+            [*relations, *(c.coefficients for c in current), *(c.coefficients for c in known),
+             *(c.coefficients for c in protect)]
+        )  # fmt: skip
+        base = Span()
+        for relation in relations:
+            base.add(_row(relation, columns), None)
+        for cell in known:
+            base.add(_row(cell.coefficients, columns), None)
+        by_id = {c.id: c for c in current}
+
+        while True:
+            span = _published_span(base, current, hidden, columns)
+            changed = False
+            for cell in protect:
+                if cell.id in unprotectable:
+                    continue
+                combination = span.express(_row(cell.coefficients, columns))
+                if combination is None:
+                    continue
+                candidates = [by_id[str(t)] for t in combination if t is not None]
+                if not candidates:
+                    unprotectable.add(cell.id)
+                    continue
+                pick = min(candidates, key=partial(_cost, target=cell))
+                hidden.add(pick.id)
+                changed = True
+                break
+            if not changed:
+                break
+        span = _published_span(base, current, hidden, columns)
+        for cell in current:
+            if cell.id in hidden and cell.id not in sensitive:
+                if span.contains(_row(cell.coefficients, columns)):
+                    hidden.discard(cell.id)
+    return unprotectable
+
+
+def _published_span(
+    base: Span, current: Sequence[Cell], hidden: set[str], columns: Mapping[AtomKey, int]
+) -> Span:
+    span = base.copy()
+    for cell in current:
+        if cell.id not in hidden:
+            span.add(_row(cell.coefficients, columns), cell.id)
+    return span
+
+
+# --------------------------------------------------------------------- rounding
+def round_cells(cells: Sequence[Cell], rounding: Decimal) -> dict[str, Decimal]:
+    """Rounded values of every amount cell, each table adding up to its total."""
+    unit = unit_of(rounding)
+    by_id = {c.id: c for c in cells}
+    out: dict[str, Decimal] = {}
+
+    def value(cell_id: str) -> Decimal:
+        return by_id[cell_id].value if cell_id in by_id else ZERO
+
+    def spread(ids: list[str], target: Decimal) -> None:
+        if ids:
+            out.update(
+                zip(
+                    ids,
+                    largest_remainder([value(i) for i in ids], target, unit),
+                    strict=True,
+                )
+            )
+
+    def rows(table: str, column: str) -> list[str]:
+        return [c.id for c in cells if c.table == table and c.row and c.column == column]
+
+    granted = nearest(value("totals/granted"), unit)
+    out["totals/granted"] = granted
+    cash, noncash = largest_remainder(
+        [value("totals/granted_cash"), value("totals/granted_noncash")], granted, unit
+    )
+    out["totals/granted_cash"] = cash
+    out["totals/granted_noncash"] = noncash
+    spread(rows("categories", "cash"), cash)
+    spread(rows("categories", "noncash"), noncash)
+    for cell_id in rows("categories", "amount"):
+        base = cell_id.rsplit("/", 1)[0]
+        out[cell_id] = out[f"{base}/cash"] + out[f"{base}/noncash"]
+    spread(rows("months", "granted"), granted)
+
+    raised = nearest(value("totals/raised"), unit)
+    fees = nearest(value("totals/fees"), unit)
+    out["totals/raised"] = raised
+    out["totals/fees"] = fees
+    out["totals/net_raised"] = raised - fees
+    spread(rows("channels", "gross"), raised)
+    spread(rows("channels", "fees"), fees)
+    for cell_id in rows("channels", "net"):
+        base = cell_id.rsplit("/", 1)[0]
+        out[cell_id] = out[f"{base}/gross"] - out[f"{base}/fees"]
+    spread(rows("months", "raised"), raised)
+
+    operations = nearest(value("totals/operations"), unit)
+    out["totals/operations"] = operations
+    spread(rows("operations", "amount"), operations)
+
+    on_hand = nearest(value("totals/on_hand_end"), unit)
+    out["totals/on_hand_end"] = on_hand
+    spread(rows("on_hand", "amount"), on_hand)
+
+    for cell in cells:
+        if cell.table == "funds" and cell.column != "closing":
+            out[cell.id] = nearest(cell.value, unit)
+    for cell in cells:
+        if cell.table == "funds" and cell.column == "closing":
+            base = cell.id.rsplit("/", 1)[0]
+            out[cell.id] = (
+                out[f"{base}/opening"] + out[f"{base}/received"] - out[f"{base}/spent"]
+            )
+    for cell in cells:
+        if cell.measure in ("amount", "median") and cell.id not in out:
+            out[cell.id] = nearest(cell.value, unit)
+    return out
+
+
+# ------------------------------------------------------------------- the report
+def _hidden_followers(cells: Sequence[Cell], hidden: set[str], policy: Policy) -> None:
+    for cell in cells:
+        if cell.follows and cell.follows in hidden:
+            hidden.add(cell.id)
+        if cell.measure in ("distinct", "median") and is_sensitive(cell, policy):
+            hidden.add(cell.id)
+    # a median follows the household count it is about
+    for cell in cells:
+        if cell.follows and cell.follows in hidden:
+            hidden.add(cell.id)
+
+
+def _natural_guards(
+    maker: CellMaker, aggregates: Aggregates, policy: Policy, shown: set[str]
+) -> list[Cell]:
+    """Sensitive sums that no report shows but that must not be worked out either.
+
+    * each aid category on its own, even when the report merges it into "Other
+      aid" (Other aid minus a known part would give it away);
+    * the quarter and the year this period belongs to, up to its end: a later
+      report will publish them, so their sensitive parts must not already follow
+      from this report and the ones before it (their rows as that report would
+      cut them, and each category on its own).
+    """
+    guards: list[Cell] = []
+    period = aggregates.period
+    windows: list[tuple[str, Period | ToDate]] = [("", period)]
+    windows += [(f"{w.label}|", w) for w in containing(period)]
+    for prefix, window in windows:
+        candidates: list[Cell] = []
+        if prefix:
+            candidates += cells_for(maker, choose_layout(maker, window, policy))
+        for name in maker.categories(window):
+            candidates += maker.category_cells(window, f"{name}", (name,))
+        seen: set[str] = set()
+        for cell in candidates:
+            if not cell.linear or not cell.flow or not cell.households:
+                continue
+            if not prefix and cell.id in shown:
+                continue  # a cell of this report: protected as such
+            part = grant_part(cell, aggregates)
+            name = f"{prefix}{part.id}" if prefix else f"~{part.id}"
+            if name in seen or not is_sensitive(part, policy):
+                continue
+            seen.add(name)
+            guards.append(_renamed(part, name))
+    return guards
+
+
+def plan(
+    aggregates: Aggregates,
+    policy: Policy,
+    earlier: Sequence[PublicReport] = (),
+) -> Disclosure:
+    """Run the disclosure control and keep its reasons (for tests and previews).
+
+    Args:
+      aggregates: From :func:`~aidbooks.reports.aggregate.aggregate`, with a window
+        covering the periods of ``earlier``.
+      policy: The fund's policy (``privacy.min_cell``, ``dominance``, ``rounding``).
+      earlier: Reports already published (the window of ``aggregates`` covers them).
+    """
+    maker = CellMaker(aggregates)
+    layout = choose_layout(maker, aggregates.period, policy)
+    cells = cells_for(maker, layout)
+    primary: set[str] = set()
+    guarded: list[Cell] = []
+    for cell in cells:
+        if not cell.linear or not cell.flow or not cell.households:
+            continue
+        part = grant_part(cell, aggregates)
+        if part.coefficients == cell.coefficients:
+            if is_sensitive(cell, policy):
+                primary.add(cell.id)
+        elif is_sensitive(part, policy):
+            guarded.append(part)
+    guarded += _natural_guards(maker, aggregates, policy, {c.id for c in cells})
+    hidden = set(primary)
+    context: list[tuple[Period, tuple[Cell, ...], frozenset[str]]] = []
+    for report in earlier:
+        earlier_layout = layout_of(report)
+        earlier_period = parse_period(report.period.label)
+        prefix = f"{report.period.label}|"
+        group = tuple(_renamed(c, prefix + c.id) for c in cells_for(maker, earlier_layout))
+        values = published_values(report)
+        gone = frozenset(prefix + cell_id for cell_id, v in values.items() if v is None)
+        context.append((earlier_period, group, gone))
+    unprotectable = complement(
+        cells,
+        hidden,
+        guarded,
+        [(g, gone) for _, g, gone in context],
+        [*_identities(aggregates), *maker.balance_relations()],
+    )
+    _hidden_followers(cells, hidden, policy)
+    primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
+    rounded = round_cells(cells, policy.privacy.rounding)
+    report = build_report(aggregates, policy, layout, cells, hidden, rounded, context)
+    return Disclosure(
+        report=report,
+        layout=layout,
+        cells=tuple(cells),
+        primary=frozenset(primary),
+        hidden=frozenset(hidden),
+        rounded=rounded,
+        earlier=tuple(context),
+        guarded=tuple(guarded),
+        unprotectable=frozenset(unprotectable),
+    )
+
+
+def disclose(
+    aggregates: Aggregates, policy: Policy, earlier: Sequence[PublicReport] = ()
+) -> PublicReport:
+    """What a report for ``aggregates.period`` may publish (see the module docstring)."""
+    return plan(aggregates, policy, earlier).report
+
+
+def _renamed(cell: Cell, new_id: str) -> Cell:
+    return Cell(
+        new_id,
+        cell.measure,
+        cell.flow,
+        cell.value,
+        cell.coefficients,
+        cell.households,
+        cell.top_share,
+        cell.follows,
+    )
+
+
+def build_report(
+    aggregates: Aggregates,
+    policy: Policy,
+    layout: Layout,
+    cells: Sequence[Cell],
+    hidden: set[str],
+    rounded: Mapping[str, Decimal],
+    context: Sequence[tuple[Period, tuple[Cell, ...], frozenset[str]]] = (),
+) -> PublicReport:
+    """Assemble :class:`PublicReport` from the cells that may be published."""
+    by_id = {c.id: c for c in cells}
+
+    def amount(cell_id: str) -> Decimal | None:
+        if cell_id not in by_id or cell_id in hidden:
+            return None
+        return rounded[cell_id]
+
+    def count(cell_id: str) -> int | None:
+        if cell_id not in by_id or cell_id in hidden:
+            return None
+        return int(by_id[cell_id].value)
+
+    period = aggregates.period
+    category_rows = [
+        CategoryRow(
+            name=name,
+            merged=list(names) if name == OTHER_AID else [],
+            amount=amount(f"categories/{name}/amount"),
+            cash=amount(f"categories/{name}/cash"),
+            noncash=amount(f"categories/{name}/noncash"),
+            grants=count(f"categories/{name}/grants"),
+            households=count(f"categories/{name}/households"),
+            suppressed=f"categories/{name}/amount" in hidden,
+        )
+        for name, names in layout.category_rows()
+    ]
+    channel_names = [c.row for c in cells if c.table == "channels" and c.column == "gross"]
+    operation_names = [c.row for c in cells if c.table == "operations"]
+    on_hand_kinds = [c.row for c in cells if c.table == "on_hand"]
+    fund_names = [c.row for c in cells if c.table == "funds" and c.column == "opening"]
+    gift_cards = None
+    if "gift_cards/bought" in by_id:
+        gift_cards = GiftCards(
+            bought=amount("gift_cards/bought"),
+            handed_out=amount("gift_cards/handed_out"),
+            on_hand_end=amount("gift_cards/on_hand_end"),
+        )
+    bail = None
+    if "bail/posted" in by_id:
+        bail = Bail(
+            posted=amount("bail/posted"),
+            returned=amount("bail/returned"),
+            outstanding_end=amount("bail/outstanding_end"),
+            bonds=count("bail/bonds"),
+            households=count("bail/households"),
+        )
+    privacy = policy.privacy
+    return PublicReport(
+        fund=aggregates.fund,
+        period=PeriodInfo(
+            label=period.label, kind=period.kind, start=period.start, end=period.end
+        ),
+        currency=aggregates.currency,
+        totals=Totals(
+            raised=amount("totals/raised"),
+            fees=amount("totals/fees"),
+            net_raised=amount("totals/net_raised"),
+            granted=amount("totals/granted"),
+            granted_cash=amount("totals/granted_cash"),
+            granted_noncash=amount("totals/granted_noncash"),
+            grants=count("totals/grants"),
+            operations=amount("totals/operations"),
+            on_hand_end=amount("totals/on_hand_end"),
+        ),
+        households=Households(
+            count=count("households/count"), median_grant=amount("households/median_grant")
+        ),
+        categories=category_rows,
+        channels=[
+            ChannelRow(
+                name=name,
+                gross=amount(f"channels/{name}/gross"),
+                fees=amount(f"channels/{name}/fees"),
+                net=amount(f"channels/{name}/net"),
+            )
+            for name in channel_names
+        ],
+        months=[
+            MonthRow(
+                period=label,
+                raised=amount(f"months/{label}/raised"),
+                granted=amount(f"months/{label}/granted"),
+                suppressed=f"months/{label}/granted" in hidden
+                or f"months/{label}/raised" in hidden,
+            )
+            for label, _ in layout.month_rows()
+        ],
+        operations=[
+            OperationsRow(name=name, amount=amount(f"operations/{name}/amount"))
+            for name in operation_names
+        ],
+        on_hand=[
+            OnHandRow(kind=kind, amount=amount(f"on_hand/{kind}/amount"))  # type: ignore[arg-type]
+            for kind in on_hand_kinds
+        ],
+        gift_cards=gift_cards,
+        bail=bail,
+        funds=[
+            FundRow(
+                name=name,
+                restricted=name in aggregates.restricted,
+                opening=amount(f"funds/{name}/opening"),
+                received=amount(f"funds/{name}/received"),
+                spent=amount(f"funds/{name}/spent"),
+                closing=amount(f"funds/{name}/closing"),
+            )
+            for name in fund_names
+        ],
+        privacy=Privacy(
+            min_cell=privacy.min_cell,
+            dominance=privacy.dominance,
+            rounding=privacy.rounding,
+            suppressed=sum(1 for c in cells if c.id in hidden),
+            earlier_reports=[p.label for p, _, _ in context],
+        ),
+    )
+
+
+def published_values(report: PublicReport) -> dict[str, Decimal | int | None]:
+    """Cell id → published value (None when suppressed), read back from a report.
+
+    The inverse of :func:`build_report` for the linear and count cells, so a
+    report published earlier can join the arithmetic of a later one.
+    """
+    out: dict[str, Decimal | int | None] = {}
+    totals = report.totals
+    for name in (
+        "raised",
+        "fees",
+        "net_raised",
+        "granted",
+        "granted_cash",
+        "granted_noncash",
+        "grants",
+        "operations",
+        "on_hand_end",
+    ):
+        out[f"totals/{name}"] = getattr(totals, name)
+    out["households/count"] = report.households.count
+    out["households/median_grant"] = report.households.median_grant
+    for row in report.categories:
+        for column in ("amount", "cash", "noncash", "grants", "households"):
+            out[f"categories/{row.name}/{column}"] = getattr(row, column)
+    for channel in report.channels:
+        for column in ("gross", "fees", "net"):
+            out[f"channels/{channel.name}/{column}"] = getattr(channel, column)
+    for month in report.months:
+        out[f"months/{month.period}/raised"] = month.raised
+        out[f"months/{month.period}/granted"] = month.granted
+    for operation in report.operations:
+        out[f"operations/{operation.name}/amount"] = operation.amount
+    for on_hand in report.on_hand:
+        out[f"on_hand/{on_hand.kind}/amount"] = on_hand.amount
+    if report.gift_cards is not None:
+        for column in ("bought", "handed_out", "on_hand_end"):
+            out[f"gift_cards/{column}"] = getattr(report.gift_cards, column)
+    if report.bail is not None:
+        for column in ("posted", "returned", "outstanding_end", "bonds", "households"):
+            out[f"bail/{column}"] = getattr(report.bail, column)
+    for fund in report.funds:
+        for column in ("opening", "received", "spent", "closing"):
+            out[f"funds/{fund.name}/{column}"] = getattr(fund, column)
+    return out

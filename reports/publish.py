@@ -1,0 +1,238 @@
+"""Build every file of a report and write the folder in one step.
+
+:func:`build` runs the whole pipeline — aggregate → disclosure control → render →
+guard → manifest — and returns the files as bytes; :func:`write_folder` writes them
+into a hidden temporary folder beside the target and renames it into place, so a
+half-written report never carries the report's name (a crash leaves only a
+``.NAME.*.tmp`` folder, which nothing reads).
+
+A report folder::
+
+    index.html              links to each language
+    report.en.html          the page (one per language)
+    report.en.md            Markdown (one per language)
+    csv/<table>.csv         one file per table
+    report.json             the numbers (schema aidbooks.report/1)
+    report.schema.json      its JSON Schema
+    manifest.json           fingerprints, chain, seal on the books
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from typing import Literal
+
+from beancount.core import data
+
+from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import fsync_dir
+from aidbooks.plugins.policy import Policy
+from aidbooks.reports import guard
+from aidbooks.reports.aggregate import aggregate
+from aidbooks.reports.disclosure import Disclosure
+from aidbooks.reports.disclosure import plan
+from aidbooks.reports.manifest import MANIFEST
+from aidbooks.reports.manifest import REPORT_JSON
+from aidbooks.reports.manifest import Link
+from aidbooks.reports.manifest import Manifest
+from aidbooks.reports.manifest import Published
+from aidbooks.reports.manifest import commit_books
+from aidbooks.reports.manifest import sha256
+from aidbooks.reports.model import PublicReport
+from aidbooks.reports.model import json_schema
+from aidbooks.reports.period import Period
+from aidbooks.reports.render import html_name
+from aidbooks.reports.render import markdown_name
+from aidbooks.reports.render import render_csv
+from aidbooks.reports.render import render_html
+from aidbooks.reports.render import render_index
+from aidbooks.reports.render import render_markdown
+
+Format = Literal["html", "md", "csv", "json"]
+FORMATS: tuple[Format, ...] = ("html", "md", "csv", "json")
+SCHEMA_FILE = "report.schema.json"
+
+
+@dataclass(frozen=True)
+class Built:
+    """A report ready to write.
+
+    Attributes:
+      files: Relative path → bytes, ``manifest.json`` included.
+      report: The published numbers.
+      manifest: The manifest.
+      disclosure: The disclosure control's reasons (memory only; never written).
+    """
+
+    files: dict[str, bytes]
+    report: PublicReport
+    manifest: Manifest
+    disclosure: Disclosure
+
+
+def render_files(
+    report: PublicReport, formats: Sequence[str], languages: Sequence[str]
+) -> tuple[PublicReport, dict[str, bytes]]:
+    """Render the report in ``formats`` and ``languages``.
+
+    Returns:
+      The report with its ``artifacts`` filled in (when JSON is asked for) and the
+      files, ``manifest.json`` not included.
+    """
+    langs = tuple(languages)
+    files: dict[str, bytes] = {}
+    if "html" in formats:
+        for lang in langs:
+            files[html_name(lang)] = render_html(report, lang, langs).encode("utf-8")
+        files["index.html"] = render_index(report, langs).encode("utf-8")
+    if "md" in formats:
+        for lang in langs:
+            files[markdown_name(lang)] = render_markdown(report, lang).encode("utf-8")
+    if "csv" in formats:
+        files.update({k: v.encode("utf-8") for k, v in render_csv(report).items()})
+    if "json" in formats:
+        files[SCHEMA_FILE] = json_schema().encode("utf-8")
+        report = report.model_copy(
+            update={"artifacts": {name: sha256(b) for name, b in sorted(files.items())}}
+        )
+        files[REPORT_JSON] = report.to_json().encode("utf-8")
+    return report, dict(sorted(files.items()))
+
+
+def make_files(
+    entries: list[data.Directive],
+    options_map: dict[str, Any],
+    policy: Policy,
+    period: Period,
+    formats: Sequence[str] = FORMATS,
+    languages: Sequence[str] = ("en",),
+    context: Sequence[Published] = (),
+) -> tuple[PublicReport, dict[str, bytes], Disclosure]:
+    """Aggregate, run the disclosure control, render and guard (no manifest).
+
+    Raises:
+      AidbooksError: the books or the output break a rule of publication (exit 2).
+    """
+    earlier = [c.report() for c in context]
+    aggregates = aggregate(
+        entries, options_map, policy, period, tuple(c.period for c in context)
+    )
+    disclosure = plan(aggregates, policy, earlier)
+    guard.check_words(disclosure.report, policy)
+    report, files = render_files(disclosure.report, formats, languages)
+    guard.check_files(files, (period.start, period.end))
+    return report, files, disclosure
+
+
+def build(
+    entries: list[data.Directive],
+    options_map: dict[str, Any],
+    policy: Policy,
+    period: Period,
+    key: bytes,
+    formats: Sequence[str] = FORMATS,
+    languages: Sequence[str] = ("en",),
+    previous: Link | None = None,
+    context: Sequence[Published] = (),
+) -> Built:
+    """Make every file of the report for ``period``, ``manifest.json`` included.
+
+    Args:
+      entries, options_map: The loaded books.
+      policy: The fund's policy.
+      period: The whole month, quarter or year.
+      key: The fund's secret key (for the seal on the books).
+      formats: Any of ``html``, ``md``, ``csv``, ``json``.
+      languages: Languages of the page and the Markdown.
+      previous: The link to the report published just before (the chain), if any.
+      context: Every report published before (against differencing).
+
+    Raises:
+      AidbooksError: the books or the output break a rule of publication (exit 2).
+    """
+    report, files, disclosure = make_files(
+        entries, options_map, policy, period, formats, languages, context
+    )
+    manifest = Manifest(
+        fund=policy.fund.name,
+        period=period.label,
+        formats=[f for f in FORMATS if f in formats],
+        languages=list(languages),
+        artifacts={name: sha256(b) for name, b in files.items()},
+        previous=previous,
+        context=[c.link() for c in context],
+        books=commit_books(entries, period.end, key, period.label),
+    )
+    files[MANIFEST] = manifest.to_json().encode("utf-8")
+    return Built(files, report, manifest, disclosure)
+
+
+def check_target(out: Path) -> None:
+    """Refuse an --out that is a file, or a folder holding something else.
+
+    Raises:
+      AidbooksError: exit 2.
+    """
+    if out.exists() and not out.is_dir():
+        raise AidbooksError("--out is a file", "choose a folder for the report", str(out))
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise AidbooksError(
+            "--out is a folder that holds something other than an aidbooks report",
+            "choose a new or empty folder (a report replaces its folder as a whole)",
+            str(out),
+        )
+
+
+def write_folder(out: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` as the folder ``out``, replacing it as a whole.
+
+    Raises:
+      AidbooksError: ``out`` is a file or a folder that is not a report (exit 2).
+    """
+    out = Path(os.path.abspath(out))
+    check_target(out)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise AidbooksError(
+            f"cannot create the report folder ({exc.strerror})",
+            "check the path and permissions",
+            str(out),
+        ) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        folders = {tmp}
+        for name, payload in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
+            with path.open("wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(path, 0o666 & ~umask)
+        for folder in sorted(folders, reverse=True):
+            os.chmod(folder, 0o777 & ~umask)
+            fsync_dir(folder)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
+            os.rename(out, old / "report")
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+        fsync_dir(parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise

@@ -1,0 +1,159 @@
+"""Independent checks of a disclosure, for the report tests.
+
+Written apart from :mod:`aidbooks.reports.linalg` on purpose: a dense, plain
+Gaussian elimination over fractions, so a bug in the production solver cannot
+hide itself. Columns that every row sees the same way are merged first (that is
+exact) to keep the matrices small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from fractions import Fraction
+
+from aidbooks.reports.aggregate import Aggregates
+from aidbooks.reports.aggregate import AtomKey
+from aidbooks.reports.cells import Cell
+from aidbooks.reports.cells import CellMaker
+from aidbooks.reports.disclosure import Disclosure
+from aidbooks.reports.disclosure import grant_part
+
+
+def relations(aggregates: Aggregates) -> list[dict[AtomKey, int]]:
+    """What every reader knows: each transaction balances, so every (month, class)
+    of atoms sums to zero; and balances move by the month's flows (the definition
+    of the balance variables, taken from the production code and checked against
+    the numbers by the tests)."""
+    groups: dict[tuple[str, str], dict[AtomKey, int]] = {}
+    for key in aggregates.atoms:
+        groups.setdefault((key[1], key[4]), {})[key] = 1
+    return [*groups.values(), *CellMaker(aggregates).balance_relations()]
+
+
+PRIME = (1 << 61) - 1
+
+
+class Knowledge:
+    """The span of what readers know, to test whether a hidden number is determined.
+
+    Sparse elimination modulo a 61-bit prime (a different method from the
+    production solver's exact fractions): a row in the rational span is in the
+    span modulo the prime, and the converse fails only if the prime divides some
+    minor of a small 0/±1 matrix, which does not happen in practice.
+    """
+
+    def __init__(
+        self,
+        known: Sequence[Mapping[AtomKey, int]],
+        probes: Iterable[Mapping[AtomKey, int]] = (),
+    ) -> None:
+        del probes
+        self.column: dict[AtomKey, int] = {}
+        self.pivots: dict[int, dict[int, int]] = {}
+        for row in known:
+            self._insert(self._sparse(row))
+
+    def _sparse(self, row: Mapping[AtomKey, int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for key, coef in row.items():
+            column = self.column.setdefault(key, len(self.column))
+            out[column] = (out.get(column, 0) + coef) % PRIME
+        return {c: v for c, v in out.items() if v}
+
+    def _reduce(self, row: dict[int, int]) -> dict[int, int]:
+        row = dict(row)
+        while True:
+            hits = [c for c in row if c in self.pivots]
+            if not hits:
+                return row
+            column = max(hits)
+            factor = row[column]
+            for c, v in self.pivots[column].items():
+                value = (row.get(c, 0) - factor * v) % PRIME
+                if value:
+                    row[c] = value
+                else:
+                    row.pop(c, None)
+
+    def _insert(self, row: dict[int, int]) -> None:
+        row = self._reduce(row)
+        if not row:
+            return
+        pivot = max(row)
+        inverse = pow(row[pivot], PRIME - 2, PRIME)
+        self.pivots[pivot] = {c: v * inverse % PRIME for c, v in row.items()}
+
+    def determines(self, row: Mapping[AtomKey, int]) -> bool:
+        """True when ``row`` is a combination of the known rows."""
+        return not self._reduce(self._sparse(row))
+
+
+def published_rows(disclosure: Disclosure, measure: str) -> list[Mapping[AtomKey, int]]:
+    """Coefficient rows of every published number of one measure, earlier reports too."""
+    rows = [
+        c.coefficients
+        for c in disclosure.cells
+        if c.measure == measure and c.coefficients and c.id not in disclosure.hidden
+    ]
+    for _, cells, gone in disclosure.earlier:
+        rows += [
+            c.coefficients
+            for c in cells
+            if c.measure == measure and c.id not in gone and c.coefficients
+        ]
+    return rows
+
+
+def protected(disclosure: Disclosure, aggregates: Aggregates, measure: str) -> list[Cell]:
+    """Every number that must stay hidden: hidden cells, hidden grant parts of
+    published mixes that are small, and what earlier reports hid."""
+    out = [
+        c
+        for c in disclosure.cells
+        if c.measure == measure and c.coefficients and c.id in disclosure.hidden
+    ]
+    out += [c for c in disclosure.guarded if c.measure == measure]
+    for _, cells, gone in disclosure.earlier:
+        out += [
+            c for c in cells if c.measure == measure and c.coefficients and c.id in gone
+        ]
+    del aggregates
+    return out
+
+
+def determined_hidden(disclosure: Disclosure, aggregates: Aggregates) -> list[str]:
+    """Ids of protected numbers that the published ones determine exactly."""
+    bad: list[str] = []
+    for measure in ("amount", "count"):
+        known = published_rows(disclosure, measure)
+        if measure == "amount":
+            known = [*relations(aggregates), *known]
+        probes = protected(disclosure, aggregates, measure)
+        if not probes:
+            continue
+        space = Knowledge(known, (p.coefficients for p in probes))
+        bad += [
+            p.id
+            for p in probes
+            if p.id not in disclosure.unprotectable and space.determines(p.coefficients)
+        ]
+    return bad
+
+
+def small_published(
+    disclosure: Disclosure, aggregates: Aggregates, min_cell: int, dominance: Fraction
+) -> list[str]:
+    """Published numbers made of grants that cover too few households or are dominated."""
+    bad = []
+    for cell in disclosure.cells:
+        if cell.id in disclosure.hidden or not cell.flow or not cell.households:
+            continue
+        if cell.linear and grant_part(cell, aggregates).coefficients != cell.coefficients:
+            continue  # a mix: its grant part is checked by determined_hidden
+        if len(cell.households) < min_cell:
+            bad.append(cell.id)
+        elif cell.measure == "amount" and cell.top_share > dominance:
+            bad.append(cell.id)
+    return bad

@@ -1,0 +1,276 @@
+"""``aidbooks verify``: a fresh report passes; one changed byte or posting fails."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aidbooks.reports.verify import Books
+from aidbooks.reports.verify import verify_folder
+from tests.helpers import LEDGER
+from tests.helpers import run
+from tests.report_fixtures import copy_ledger
+from tests.report_fixtures import example_books
+from tests.report_fixtures import make_key
+from tests.report_fixtures import publish
+
+FILES = [
+    "csv/bail.csv",
+    "csv/categories.csv",
+    "csv/channels.csv",
+    "csv/funds.csv",
+    "csv/gift_cards.csv",
+    "csv/months.csv",
+    "csv/on_hand.csv",
+    "csv/operations.csv",
+    "csv/totals.csv",
+    "index.html",
+    "manifest.json",
+    "report.en.html",
+    "report.en.md",
+    "report.es.html",
+    "report.es.md",
+    "report.json",
+    "report.schema.json",
+]
+
+
+@pytest.fixture(scope="module")
+def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_key(tmp_path_factory.mktemp("key"))
+
+
+@pytest.fixture(scope="module")
+def books(key: Path) -> Books:
+    return example_books(key)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory, books: Books) -> Path:
+    """Q1, Q2 and the year, published in order side by side."""
+    root = tmp_path_factory.mktemp("reports")
+    for label in ("2025-Q1", "2025-Q2"):
+        publish(books, root / label, label)
+    # the year through the command line, so the chain and context are found beside it
+    return root
+
+
+def _flip(path: Path) -> None:
+    payload = bytearray(path.read_bytes())
+    index = len(payload) // 2
+    payload[index] = payload[index] ^ 0x01
+    path.write_bytes(bytes(payload))
+
+
+def test_fresh_report_verifies_with_and_without_books(
+    reports: Path, books: Books, key: Path
+) -> None:
+    out = reports / "2025"
+    result = run(
+        "aidbooks",
+        "report",
+        str(LEDGER),
+        "--period",
+        "2025",
+        "--out",
+        str(out),
+        env={"AIDBOOKS_KEY_FILE": str(key)},
+    )
+    assert result.returncode == 0, result.stderr
+    full = run(
+        "aidbooks",
+        "verify",
+        str(out),
+        "--ledger",
+        str(LEDGER),
+        env={"AIDBOOKS_KEY_FILE": str(key)},
+    )
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert (
+        "chained to report 2025-Q2" in full.stdout
+        and "checked against the books" in full.stdout
+    )
+    alone = run("aidbooks", "verify", str(out))
+    assert alone.returncode == 0, alone.stdout + alone.stderr
+    assert "not checked against the books" in alone.stdout
+    outcome = verify_folder(out, books)
+    assert outcome.ok, outcome.differences
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_one_changed_byte_fails(
+    reports: Path, books: Books, tmp_path: Path, name: str
+) -> None:
+    folder = tmp_path / "2025-Q2"
+    shutil.copytree(reports / "2025-Q2", folder)
+    shutil.copytree(reports / "2025-Q1", tmp_path / "2025-Q1")
+    assert verify_folder(folder, books).ok
+    _flip(folder / name)
+    with_books = verify_folder(folder, books)
+    assert not with_books.ok
+    if name != "manifest.json":  # the difference names the file
+        assert any(d.startswith(name) for d in with_books.differences), (
+            with_books.differences
+        )
+    if name != "manifest.json":  # a donor without the books catches it too
+        assert not verify_folder(folder).ok
+
+
+def test_changed_byte_through_the_command_line(reports: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    _flip(folder / "report.es.html")
+    result = run("aidbooks", "verify", str(folder))
+    assert result.returncode == 1
+    assert "report.es.html: changed" in result.stdout
+    assert "NOT verified" in result.stderr
+
+
+def test_added_or_removed_file_fails(reports: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    (folder / "extra.html").write_text("<p>hi</p>")
+    assert any("extra.html: not listed" in d for d in verify_folder(folder).differences)
+    (folder / "extra.html").unlink()
+    (folder / "csv" / "funds.csv").unlink()
+    assert any(
+        "funds.csv: listed in the manifest but missing" in d
+        for d in verify_folder(folder).differences
+    )
+
+
+def test_edited_page_with_a_fixed_up_manifest_still_fails(
+    reports: Path, tmp_path: Path
+) -> None:
+    """Changing a page and its fingerprint is caught: pages must render from report.json."""
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    page = folder / "report.en.html"
+    page.write_text(page.read_text().replace("Raised", "Collected"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["artifacts"]["report.en.html"] = hashlib.sha256(page.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    differences = verify_folder(folder).differences
+    assert any(
+        "report.en.html: does not match what report.json renders to" in d
+        for d in differences
+    )
+
+
+def _publish_from(ledger: Path, key: Path, out: Path, label: str) -> None:
+    result = run(
+        "aidbooks",
+        "report",
+        str(ledger),
+        "--period",
+        label,
+        "--out",
+        str(out),
+        env={"AIDBOOKS_KEY_FILE": str(key)},
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_changed_posting_fails(tmp_path: Path, key: Path) -> None:
+    ledger = copy_ledger(tmp_path / "books")
+    out = tmp_path / "reports" / "2025-Q3"
+    _publish_from(ledger, key, out, "2025-Q3")
+    env = {"AIDBOOKS_KEY_FILE": str(key)}
+    assert (
+        run("aidbooks", "verify", str(out), "--ledger", str(ledger), env=env).returncode
+        == 0
+    )
+
+    month = ledger.parent / "books" / "2025-08.beancount"
+    original = month.read_text()
+    # 1. another household for one grant: same numbers, different books
+    codes = re.findall(r'recipient: "(R-[^"]+)"', original)
+    changed = original.replace(f'recipient: "{codes[0]}"', f'recipient: "{codes[1]}"', 1)
+    assert changed != original
+    month.write_text(changed)
+    result = run("aidbooks", "verify", str(out), "--ledger", str(ledger), env=env)
+    assert result.returncode == 1
+    assert "seal on the books differs" in result.stdout
+
+    # 2. a grant moved to another category: the numbers differ too
+    month.write_text(original.replace("Expenses:Aid:Rides", "Expenses:Aid:Phone", 1))
+    result = run("aidbooks", "verify", str(out), "--ledger", str(ledger), env=env)
+    assert result.returncode == 1
+    assert "seal on the books differs" in result.stdout
+    assert "report.json:" in result.stdout
+
+    # 3. a change after the period leaves the report valid
+    month.write_text(original)
+    later = ledger.parent / "books" / "2025-11.beancount"
+    later.write_text(
+        later.read_text().replace("Expenses:Aid:Rides", "Expenses:Aid:Phone", 1)
+    )
+    assert (
+        run("aidbooks", "verify", str(out), "--ledger", str(ledger), env=env).returncode
+        == 0
+    )
+
+
+def test_wrong_key(reports: Path, books: Books, tmp_path: Path) -> None:
+    other = make_key(tmp_path)
+    wrong = Books(
+        books.entries,
+        books.options_map,
+        books.policy,
+        bytes.fromhex(other.read_text().strip()),
+    )
+    differences = verify_folder(reports / "2025-Q1", wrong).differences
+    assert differences == [
+        "manifest.json: sealed with another key than the fund's key given here"
+    ]
+
+
+def test_chain(reports: Path, tmp_path: Path) -> None:
+    shutil.copytree(reports / "2025-Q1", tmp_path / "2025-Q1")
+    shutil.copytree(reports / "2025-Q2", tmp_path / "2025-Q2")
+    assert any(
+        "chained to report 2025-Q1" in n for n in verify_folder(tmp_path / "2025-Q2").notes
+    )
+    # the previous report was replaced: Q2's link no longer holds
+    manifest = tmp_path / "2025-Q1" / "manifest.json"
+    manifest.write_text(
+        manifest.read_text().replace('"period": "2025-Q1"', '"period": "2025-Q1" ')
+    )
+    differences = verify_folder(tmp_path / "2025-Q2").differences
+    assert any("is not the one this report was chained to" in d for d in differences)
+    # without its neighbour the chain is reported as unchecked, not as a failure
+    shutil.rmtree(tmp_path / "2025-Q1")
+    outcome = verify_folder(tmp_path / "2025-Q2")
+    assert outcome.ok and any("not found beside this one" in n for n in outcome.notes)
+
+
+def test_not_a_report(tmp_path: Path) -> None:
+    result = run("aidbooks", "verify", str(tmp_path))
+    assert result.returncode == 1 and "manifest.json: missing" in result.stdout
+    assert run("aidbooks", "verify", str(tmp_path / "nope")).returncode == 2
+
+
+def test_books_without_the_key_check_the_numbers_only(
+    reports: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    env = {"AIDBOOKS_KEY_FILE": str(tmp_path / "no.key")}
+    result = run("aidbooks", "verify", str(folder), "--ledger", str(LEDGER), env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "seal on the books was not checked" in result.stdout
+    data = json.loads((folder / "report.json").read_text())
+    data["totals"]["raised"] = str(int(data["totals"]["raised"]) + 1)
+    (folder / "report.json").write_text(
+        json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    result = run("aidbooks", "verify", str(folder), "--ledger", str(LEDGER), env=env)
+    assert result.returncode == 1
+    assert "totals/raised is" in result.stdout
