@@ -292,9 +292,7 @@ def run(
     for error in errors:
         keep(error)
     switched_on = {
-        by_module[name]
-        for name, _config in options_map.get("plugin") or []
-        if name in by_module
+        by_module[name] for name in rules.switched_on(options_map) if name in by_module
     }
     context: Context | None = None
     for check in selected:

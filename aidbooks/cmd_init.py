@@ -29,13 +29,9 @@ from aidbooks.plugins.fsutil import fsync_dir
 from aidbooks.plugins.policy import DEFAULT_CATEGORIES
 from aidbooks.plugins.policy import FundSection
 
-#: Rule plugins switched on in new books, in order (those that exist in this version).
-PLUGINS: tuple[str, ...] = (
-    "aidbooks.plugins.recipients",
-    "aidbooks.plugins.no_pii",
-    "aidbooks.plugins.funds",
-    "aidbooks.plugins.approvals",
-)
+#: Rule plugins switched on in new books: every basic rule, by one line (see
+#: :mod:`aidbooks.plugins.basic`).
+PLUGINS: tuple[str, ...] = ("aidbooks.plugins.basic",)
 
 #: Extra lines for Fava (extension, import config), appended to main.beancount.
 FAVA_LINES: tuple[str, ...] = (

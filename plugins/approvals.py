@@ -57,6 +57,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
@@ -74,6 +75,7 @@ from aidbooks.plugins.conventions import parse_approvers
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
+from aidbooks.plugins.sweep import Sweep
 
 
 class ApprovalsError(RuleError):
@@ -100,20 +102,50 @@ def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
     """Check approvals of large grants and of reimbursements (one pass)."""
+    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
+    transaction = data.Transaction
+
+    def transactions() -> Iterator[data.Transaction]:
+        for entry in entries:
+            if type(entry) is transaction:
+                yield entry
+            else:
+                note_declaration(entry, VOLUNTEER, volunteers)
+
+    return _check(transactions(), volunteers, policy)
+
+
+def from_sweep(
+    walked: Sweep, options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """The rule's findings from a walk over the entries already made (see ``basic``).
+
+    The walk lists the transactions with a grant or a reimbursement posting, the
+    only ones this rule looks at, and every directive that is not a transaction
+    (so every declaration is known before the first transaction is checked).
+    """
+    volunteers: dict[str, dt.date] = {}
+    for entry in walked.others:
+        note_declaration(entry, VOLUNTEER, volunteers)
+    return _check(iter(walked.grants), volunteers, policy)
+
+
+def _check(
+    transactions: Iterator[data.Transaction],
+    volunteers: dict[str, dt.date],
+    policy: Policy,
+) -> list[RuleError]:
+    """Check ``transactions`` in order; ``volunteers`` holds the declarations seen so
+    far, and is complete once ``transactions`` is exhausted."""
     threshold = policy.approvals.threshold
     needed = policy.approvals.approvers
-    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
     unsure: list[tuple[data.Transaction, list[tuple[Decimal, str]], list[str]]] = []
     errors: list[RuleError] = []
     # account -> None (not involved), "" (a grant account) or the reimbursed V-code
     involved: dict[str, str | None] = {}
-    transaction = data.Transaction
     decimal = Decimal
     zero = _ZERO
-    for entry in entries:
-        if type(entry) is not transaction:
-            note_declaration(entry, VOLUNTEER, volunteers)
-            continue
+    for entry in transactions:
         if entry.flag == PENDING_FLAG:
             continue
         # the grant amount: one currency in locals, a dict only for several

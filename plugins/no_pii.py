@@ -71,6 +71,7 @@ from aidbooks.plugins.rules import as_plugin
 from aidbooks.plugins.sweep import BAD_KEY
 from aidbooks.plugins.sweep import SKIP
 from aidbooks.plugins.sweep import MetaScan
+from aidbooks.plugins.sweep import Sweep
 from aidbooks.plugins.sweep import sweep_for
 
 
@@ -260,7 +261,15 @@ def validate(
     :mod:`aidbooks.plugins.sweep`) scans each distinct string once and points at
     the transactions that hold something; only those are then reported in full.
     """
-    walked = sweep_for(entries, policy, "no-pii", options_map)
+    return from_sweep(
+        sweep_for(entries, policy, "no-pii", options_map), options_map, policy
+    )
+
+
+def from_sweep(
+    walked: Sweep, options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """The rule's findings from a walk over the entries already made (see ``basic``)."""
     check = _Check(walked.metascan, options_map)
     for entry in walked.others:
         check.other(entry)

@@ -60,6 +60,7 @@ from aidbooks.plugins import codes
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
+from aidbooks.plugins.sweep import Sweep
 from aidbooks.plugins.sweep import Use as _Use
 from aidbooks.plugins.sweep import sweep_for
 
@@ -322,7 +323,15 @@ def validate(
     resolved against the declarations (a declaration dated on or before the first
     use counts, wherever it is in the files).
     """
-    walked = sweep_for(entries, policy, "recipients", options_map)
+    return from_sweep(
+        sweep_for(entries, policy, "recipients", options_map), options_map, policy
+    )
+
+
+def from_sweep(
+    walked: Sweep, options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """The rule's findings from a walk over the entries already made (see ``basic``)."""
     check = _Pass(policy)
     for kind, first in walked.first_use.items():
         check.first_use[kind].update(first)

@@ -49,6 +49,8 @@ ID_KINDS = frozenset({"email", "handle"})
 
 # How the values of a metadata key are scanned.
 SKIP, TEXT, ID, KEPT_DONOR, BAD_KEY = range(5)
+# What a posting's account is to the rules (see walk).
+_GRANT, _REIMBURSED = 1, 2
 
 
 class MetaScan:
@@ -165,6 +167,10 @@ class Sweep:
     payees: list[data.Transaction] = dataclasses.field(default_factory=list)
     #: Transactions whose narration, tags, links or metadata may hold personal data.
     suspects: list[data.Transaction] = dataclasses.field(default_factory=list)
+    # --- approvals
+    #: Transactions with a posting to a grant account (``Expenses:Aid:*``,
+    #: ``Assets:Receivable:*``) or to ``Liabilities:Reimbursements:*``.
+    grants: list[data.Transaction] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -257,8 +263,10 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     kinds = metascan.scanner.kinds
     names = metascan.scanner.identifier_kinds
     suspect = metascan.suspect
+    grants = result.grants
     grant_prefixes = (accounts.AID, accounts.RECEIVABLE)
-    is_grant: dict[str, bool] = {}
+    reimbursed = accounts.REIMBURSEMENTS + ":"
+    roles: dict[str, int] = {}  # account -> _GRANT, _REIMBURSED or 0
     modes_get = metascan.modes.get
     mode_of = metascan.mode
     codes_only = CODES_ONLY.fullmatch
@@ -309,12 +317,21 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
         if tags or links:
             if any(names(name) for name in tags | links):
                 found = True
+        involved = False
         for posting in postings:
             account, _units, _cost, _price, _pflag, pmeta = posting
-            grant = is_grant.get(account)
-            if grant is None:
-                grant = is_grant[account] = account.startswith(grant_prefixes)
-            if grant:
+            role = roles.get(account)
+            if role is None:
+                role = roles[account] = (
+                    _GRANT
+                    if account.startswith(grant_prefixes)
+                    else _REIMBURSED
+                    if account.startswith(reimbursed)
+                    else 0
+                )
+            if role:
+                involved = True
+            if role == _GRANT:
                 value = pmeta.get("recipient") if pmeta else None
                 if value in good_recipients:
                     if (
@@ -352,4 +369,6 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                 donors.append(entry)
         if found:
             suspects.append(entry)
+        if involved:
+            grants.append(entry)
     return result
