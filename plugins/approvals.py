@@ -32,7 +32,8 @@ Configure in ``aidbooks.toml``::
     threshold = "250.00"    # a grant above this needs `approvers` distinct approvers
     approvers = 2
 
-Switched on in every ``aidbooks init`` ledger::
+Switched on in every ``aidbooks init`` ledger with the other basic rules, by
+``plugin "aidbooks.plugins.basic"`` (see :mod:`aidbooks.plugins.basic`); alone::
 
     plugin "aidbooks.plugins.approvals"
 

@@ -50,7 +50,8 @@ What it enforces (findings are Beancount errors at the entry, ``file:line``):
 Unrestricted funds (``restricted = false``) are designated by the fund itself: they
 keep a balance that must not go below zero, but may pay anything.
 
-Switched on in every ``aidbooks init`` ledger::
+Switched on in every ``aidbooks init`` ledger with the other basic rules, by
+``plugin "aidbooks.plugins.basic"`` (see :mod:`aidbooks.plugins.basic`); alone::
 
     plugin "aidbooks.plugins.funds"
 

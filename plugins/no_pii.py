@@ -41,7 +41,9 @@ Configure it in ``aidbooks.toml``::
     organisations = ["Riverside Water Utility", "County Court Clerk"]
     donors = "keep"                     # donor names kept on purpose: donor: is not scanned for names
 
-Ledger example::
+Switched on in every ``aidbooks init`` ledger with the other basic rules, by
+``plugin "aidbooks.plugins.basic"`` (see :mod:`aidbooks.plugins.basic`). Ledger
+example, with this rule alone::
 
     plugin "aidbooks.plugins.no_pii"
 

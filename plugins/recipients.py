@@ -28,7 +28,9 @@ gets the declared code it was probably meant to be ("did you mean R-…? one
 character differs"). A value that is not a well-formed code is never repeated in
 the message: it might be a name typed where a code belongs.
 
-Ledger example::
+Switched on in every ``aidbooks init`` ledger with the other basic rules, by
+``plugin "aidbooks.plugins.basic"`` (see :mod:`aidbooks.plugins.basic`). Ledger
+example, with this rule alone::
 
     plugin "aidbooks.plugins.recipients"
 

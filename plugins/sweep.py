@@ -2,9 +2,14 @@
 
 Both rules look at every transaction, every posting and every metadata value.
 On 100,000 transactions, merely walking those objects in Python costs more than
-either rule's own work, so the first of the two rules to run walks the entries
-once and notes what both need; the second reuses that walk when it is given the
-very same entries (the same list holding the same entry objects, checked by
+either rule's own work, so the walk is made once and notes what both need. The
+``basic`` plugin (:mod:`aidbooks.plugins.basic`) makes it once for all the basic
+rules: the walk also lists the transactions with a grant or reimbursement posting,
+the only ones the ``approvals`` rule looks at.
+
+When the two privacy rules have a ``plugin`` line each, the first of them to run
+walks the entries; the second reuses that walk when it is given the very same
+entries (the same list holding the same entry objects, checked by
 identity, which costs a C-level comparison, not a walk). The walk is dropped as
 soon as the other rule has taken it: keeping a ledger's objects alive past the
 load would make the interpreter's final clean-up scan them all (measured: 1.7 s
