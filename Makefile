@@ -3,7 +3,10 @@
 #   make demo   set up, then check the example fund in ledger/ (and write its report)
 #   make test   set up (Python packages; Debian's chromium when run as root), lint,
 #               type-check and run every test
-#   make bench  measure aidbooks against bare Beancount (not part of `make test`)
+#   make bench  measure aidbooks against bare Beancount (not part of `make test`):
+#               generates 10k/100k/300k-transaction books (cached in bench/books/),
+#               prints the table of ratios and writes bench/RESULTS.md
+#               (SIZES=10000,100000 RUNS=5 to change what is measured)
 #   make example  regenerate the example fund in ledger/ from its seed
 #   make i18n   re-extract the report's messages and recompile the catalogs
 
@@ -12,6 +15,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+SIZES ?= 10000,100000,300000
+RUNS ?= 3
+BENCH_ARGS ?=
 
 .PHONY: setup system-deps demo test lint typecheck pytest example bench fuzz clean i18n i18n-init
 
@@ -46,8 +52,8 @@ demo: setup
 	@echo "Check it:  AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger ledger/main.beancount"
 
 lint: setup
-	$(BIN)/ruff check aidbooks plugins importers reports tests ledger/template
-	$(BIN)/ruff format --check aidbooks plugins importers reports tests ledger/template
+	$(BIN)/ruff check aidbooks plugins importers reports tests ledger/template bench
+	$(BIN)/ruff format --check aidbooks plugins importers reports tests ledger/template bench
 
 # mypy cannot follow the editable install's folder mapping, so it checks a tree of
 # symlinks laid out as the installed `aidbooks` package.
@@ -59,6 +65,7 @@ typecheck: setup
 	@ln -s "$(CURDIR)/reports" .build/typecheck/aidbooks/reports
 	@ln -s "$(CURDIR)/ledger/template" .build/typecheck/aidbooks/template
 	cd .build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p aidbooks
+	$(BIN)/mypy --config-file pyproject.toml bench/bench.py
 
 pytest: setup system-deps
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -67,6 +74,11 @@ test: lint typecheck pytest
 
 example: setup
 	$(BIN)/python -m aidbooks.example --out ledger
+
+# Not part of `make test`: takes a while (about 20 minutes for the default sizes) and
+# wants a quiet machine. A smoke run on tiny books is (tests/test_bench.py).
+bench: setup
+	$(BIN)/python bench/bench.py --sizes $(SIZES) --runs $(RUNS) $(BENCH_ARGS)
 
 # Report translations (reports/locale): extract messages, merge them into every
 # catalog, compile the .mo files (committed, so a fresh clone needs no build step).
