@@ -121,14 +121,15 @@ def from_sweep(
 ) -> list[RuleError]:
     """The rule's findings from a walk over the entries already made (see ``basic``).
 
-    The walk lists the transactions with a grant or a reimbursement posting, the
-    only ones this rule looks at, and every directive that is not a transaction
-    (so every declaration is known before the first transaction is checked).
+    The walk lists the transactions with a large grant or a reimbursement, the
+    only ones this rule can find anything in, and every directive that is not a
+    transaction (so every declaration is known before the first transaction is
+    checked).
     """
     volunteers: dict[str, dt.date] = {}
     for entry in walked.others:
         note_declaration(entry, VOLUNTEER, volunteers)
-    return _check(iter(walked.grants), volunteers, policy)
+    return _check(iter(walked.large_grants), volunteers, policy)
 
 
 def _check(

@@ -4,7 +4,7 @@ Both rules look at every transaction, every posting and every metadata value.
 On 100,000 transactions, merely walking those objects in Python costs more than
 either rule's own work, so the walk is made once and notes what both need. The
 ``basic`` plugin (:mod:`aidbooks.plugins.basic`) makes it once for all the basic
-rules: the walk also lists the transactions with a grant or reimbursement posting,
+rules: the walk also lists the transactions with a large grant or a reimbursement,
 the only ones the ``approvals`` rule looks at.
 
 When the two privacy rules have a ``plugin`` line each, the first of them to run
@@ -173,9 +173,12 @@ class Sweep:
     #: Transactions whose narration, tags, links or metadata may hold personal data.
     suspects: list[data.Transaction] = dataclasses.field(default_factory=list)
     # --- approvals
-    #: Transactions with a posting to a grant account (``Expenses:Aid:*``,
-    #: ``Assets:Receivable:*``) or to ``Liabilities:Reimbursements:*``.
-    grants: list[data.Transaction] = dataclasses.field(default_factory=list)
+    #: Transactions the approvals rule must look at: those with a posting to
+    #: ``Liabilities:Reimbursements:*``, and those whose debits to grant accounts
+    #: (``Expenses:Aid:*``, ``Assets:Receivable:*``), all currencies added together,
+    #: are above ``approvals.threshold``. (A superset of what the rule finds: it
+    #: adds up each currency on its own.)
+    large_grants: list[data.Transaction] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
@@ -268,7 +271,10 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     kinds = metascan.scanner.kinds
     names = metascan.scanner.identifier_kinds
     suspect = metascan.suspect
-    grants = result.grants
+    large_grants = result.large_grants
+    threshold = policy.approvals.threshold
+    zero = Decimal(0)
+    decimal = Decimal
     grant_prefixes = (accounts.AID, accounts.RECEIVABLE)
     reimbursed = accounts.REIMBURSEMENTS + ":"
     roles: dict[str, int] = {}  # account -> _GRANT, _REIMBURSED or 0
@@ -322,9 +328,10 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
         if tags or links:
             if any(names(name) for name in tags | links):
                 found = True
-        involved = False
+        granted = zero  # positive grant amounts, all currencies together
+        reimburses = False
         for posting in postings:
-            account, _units, _cost, _price, _pflag, pmeta = posting
+            account, units, _cost, _price, _pflag, pmeta = posting
             role = roles.get(account)
             if role is None:
                 role = roles[account] = (
@@ -334,9 +341,13 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                     if account.startswith(reimbursed)
                     else 0
                 )
-            if role:
-                involved = True
-            if role == _GRANT:
+            if role == _REIMBURSED:
+                reimburses = True
+            elif role:  # _GRANT
+                if units is not None:
+                    number = units[0]
+                    if type(number) is decimal and number > zero:
+                        granted += number
                 value = pmeta.get("recipient") if pmeta else None
                 if value in good_recipients:
                     if (
@@ -374,6 +385,6 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                 donors.append(entry)
         if found:
             suspects.append(entry)
-        if involved:
-            grants.append(entry)
+        if reimburses or granted > threshold:
+            large_grants.append(entry)
     return result
