@@ -267,6 +267,7 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     clean_values: set[Any] = set()
     check_donors = policy.privacy.donors != "keep"
     drop_donors = policy.privacy.donors == "drop"
+    pseudonymized = check_donors and not drop_donors
     valid = codes.is_valid
     kinds = metascan.scanner.kinds
     names = metascan.scanner.identifier_kinds
@@ -304,6 +305,13 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                 approved = value
             elif key == "donor":
                 donor = value
+                if pseudonymized and type(value) is str:
+                    # a well-formed donor code is a code: never personal data
+                    if value in good_donors:
+                        continue
+                    if valid(value, "donor"):
+                        good_donors.add(value)
+                        continue
             if mode == ID:
                 if type(value) is str and "@" not in value and "$" not in value:
                     continue
