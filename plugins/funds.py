@@ -86,17 +86,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 from typing import ClassVar
 
 from beancount.core import data
 
-from aidbooks.plugins import accounts
-from aidbooks.plugins.conventions import FUND
-from aidbooks.plugins.conventions import GENERAL_FUND
-from aidbooks.plugins.conventions import PENDING_FLAG
+from aidbooks.plugins import sweep
 from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
 from aidbooks.plugins.conventions import money
@@ -113,32 +108,6 @@ class FundsError(RuleError):
     rule: ClassVar[str] = "funds"
 
 
-# How an account takes part in fund balances.
-_OTHER = 0  # not part of any fund balance (money, liabilities)
-_INCOME = 1  # Income:* and Equity:* other than releases
-_EXPENSE = 2  # Expenses:*
-_RECEIVABLE = 3  # Assets:Receivable:*
-_RELEASE = 4  # Equity:Releases
-
-_ZERO = Decimal(0)
-
-Key = tuple[str, str]  # (fund, currency)
-
-
-def _kind(account: str) -> int:
-    if account.startswith(accounts.RELEASES) and (
-        len(account) == len(accounts.RELEASES) or account[len(accounts.RELEASES)] == ":"
-    ):
-        return _RELEASE
-    if account.startswith(("Income:", accounts.EQUITY)):
-        return _INCOME
-    if account.startswith("Expenses:"):
-        return _EXPENSE
-    if account.startswith(accounts.RECEIVABLE):
-        return _RECEIVABLE
-    return _OTHER
-
-
 def _names(categories: tuple[str, ...]) -> str:
     return ", ".join(categories) if categories else "nothing (no categories)"
 
@@ -146,207 +115,81 @@ def _names(categories: tuple[str, ...]) -> str:
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
-    """Check fund attribution, restrictions, releases and balances (one pass)."""
-    known = policy.fund_names()
-    restricted = {
-        name: frozenset(fund.categories)
-        for name, fund in policy.funds.items()
-        if fund.restricted
-    }
+    """Check fund attribution, restrictions, releases and balances (one pass).
+
+    The pass is the walk the basic rules share (:func:`aidbooks.plugins.sweep.walk`),
+    which keeps every fund's running balance as it goes.
+    """
+    return from_sweep(sweep.walk(entries, policy), options_map, policy)
+
+
+def from_sweep(
+    walked: sweep.Sweep, options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """The rule's findings from a walk over the entries already made (see ``basic``)."""
+    known = sorted(policy.fund_names())
     listed = {name: fund.categories for name, fund in policy.funds.items()}
-    needed = policy.approvals.approvers
-    volunteers: dict[str, dt.date] = {}  # declared so far (see note_declaration)
-    unsure: list[tuple[data.Transaction, str]] = []  # releases to re-check at the end
     errors: list[RuleError] = []
-    kinds: dict[str, int] = {}
-    main = policy.fund.currency
-    main_funds: dict[str, Decimal] = {}
-    balances: dict[str, dict[str, Decimal]] = {main: main_funds}  # currency, fund
-    blame: dict[Key, data.Transaction] = {}  # for the current day
-    day: dt.date | None = None
-
-    def close_day() -> None:
-        for key, txn in blame.items():
-            fund, currency = key
-            errors.append(
-                FundsError(
-                    txn.meta,
-                    f"fund '{fund}' is overspent: its balance at the end of {day} is "
-                    f"{money(balances[currency][fund], currency)}. Pay this from a fund that has "
-                    f"the money, or record first the donation or release that funds it",
-                    txn,
-                )
+    for what, entry, meta, detail in walked.fund_events:
+        if what == sweep.OVERSPENT:
+            fund, currency, day, balance = detail
+            message = (
+                f"fund '{fund}' is overspent: its balance at the end of {day} is "
+                f"{money(balance, currency)}. Pay this from a fund that has "
+                f"the money, or record first the donation or release that funds it"
             )
-        blame.clear()
-
-    def undeclared(value: object, meta: dict[str, Any], entry: data.Transaction) -> None:
-        # The value is not repeated: someone may have written a name there.
-        if isinstance(value, str):
-            what = "fund: names a fund that is not declared in aidbooks.toml"
-            close = difflib.get_close_matches(value.strip().lower(), sorted(known), 1)
-            if close:
-                what += f" (did you mean '{close[0]}'?)"
-        else:
-            what = "fund: must be a quoted fund name"
-        errors.append(
-            FundsError(
-                meta,
-                f"{what}. Use one of {', '.join(sorted(known))}, or declare the fund "
-                f"with a [funds.<name>] table in aidbooks.toml",
-                entry,
+        elif what == sweep.UNDECLARED:
+            message = _undeclared(detail, known)
+        elif what == sweep.RESTRICTED:
+            fund, account = detail
+            message = (
+                f"fund '{fund}' is restricted to {_names(listed[fund])} and cannot "
+                f'pay {account}. Pay it from general (fund: "general" on this '
+                f"posting), or release the money from '{fund}' first"
             )
-        )
-
-    transaction = data.Transaction
-    kind_of: Callable[[str], int] = _kind
-    decimal = Decimal
-    zero = _ZERO
-    fund_key = FUND
-    general = GENERAL_FUND
-    for entry in entries:
-        if type(entry) is not transaction:
-            note_declaration(entry, VOLUNTEER, volunteers)
-            continue
-        date = entry.date
-        if date != day:
-            if blame:
-                close_day()
-            day = date
-        meta = entry.meta
-        txn_fund = meta.get(fund_key, general)
-        txn_ok = txn_fund is general or txn_fund in known
-        if not txn_ok:
-            undeclared(txn_fund, meta, entry)
-        # What the transaction takes out of each (fund, currency): nearly always one
-        # pair, kept in locals; a dict only for the rare transaction with more.
-        fund1: str | None = None
-        currency1 = ""
-        out1 = zero
-        more: dict[Key, Decimal] | None = None
-        releases: dict[str, Decimal] | None = None
-        released_from: str | None = None
-        for posting in entry.postings:
-            account = posting.account
-            try:
-                kind = kinds[account]
-            except KeyError:
-                kind = kinds[account] = kind_of(account)
-            pmeta = posting.meta
-            if pmeta is not None and fund_key in pmeta:
-                fund = pmeta[fund_key]
-                if fund not in known:
-                    undeclared(fund, pmeta, entry)
-                    continue
-            elif txn_ok:
-                fund = txn_fund
-            else:
-                continue
-            if not kind:  # _OTHER: not part of any fund balance
-                continue
-            units = posting.units
-            if units is None:
-                continue
-            number, currency = units
-            if type(number) is not decimal:
-                continue
-            if fund1 is None:
-                fund1 = fund
-                currency1 = currency
-                out1 = number
-            elif fund == fund1 and currency == currency1:
-                out1 += number
-            else:
-                if more is None:
-                    more = {}
-                key = (fund, currency)
-                more[key] = more.get(key, zero) - number
-            if kind == _INCOME:
-                continue
-            if kind == _RELEASE:
-                if releases is None:
-                    releases = {}
-                releases[currency] = releases.get(currency, zero) + number
-                if number > zero and fund in restricted:
-                    released_from = fund
-                continue
-            allowed = restricted.get(fund)
-            if allowed is None:
-                continue
-            if kind == _EXPENSE:
-                if (
-                    account.startswith(accounts.AID)
-                    and accounts.category(account) in allowed
-                ):
-                    continue
-            elif accounts.category(account) in allowed:
-                continue
-            errors.append(
-                FundsError(
-                    pmeta or meta,
-                    f"fund '{fund}' is restricted to {_names(listed[fund])} and cannot "
-                    f'pay {account}. Pay it from general (fund: "general" on this '
-                    f"posting), or release the money from '{fund}' first",
-                    entry,
-                )
+        else:  # sweep.UNBALANCED_RELEASE
+            currency, total = detail
+            message = (
+                f"the Equity:Releases postings of this transaction add up to "
+                f"{money(total, currency)}, not zero. A release moves money "
+                f"between funds: write +X with the giving fund and -X with "
+                f"the receiving fund"
             )
-        if releases is not None:
-            for currency, total in releases.items():
-                if total != 0:
-                    errors.append(
-                        FundsError(
-                            meta,
-                            f"the Equity:Releases postings of this transaction add up to "
-                            f"{money(total, currency)}, not zero. A release moves money "
-                            f"between funds: write +X with the giving fund and -X with "
-                            f"the receiving fund",
-                            entry,
-                        )
+        errors.append(FundsError(meta, message, entry))
+    if walked.fund_releases:
+        needed = policy.approvals.approvers
+        volunteers: dict[str, dt.date] = {}  # every declaration (see note_declaration)
+        for other in walked.others:
+            note_declaration(other, VOLUNTEER, volunteers)
+        for entry, released_from in walked.fund_releases:
+            why = approval_problem(entry.meta, entry.date, volunteers, needed)
+            if why is not None:
+                errors.append(
+                    FundsError(
+                        entry.meta,
+                        f"this releases money from restricted fund '{released_from}', "
+                        f"which needs {needed} approvers whatever the amount, but {why}. "
+                        f'Add approved-by: "V-…, V-…" with {needed} distinct declared '
+                        f"volunteer codes",
+                        entry,
                     )
-            if released_from is not None and entry.flag != PENDING_FLAG:
-                if approval_problem(meta, entry.date, volunteers, needed):
-                    unsure.append((entry, released_from))  # decided once all are read
-        if fund1 is None:
-            continue
-        # apply the changes; blame follows the docstring's definition
-        if currency1 == main:
-            funds_in = main_funds
-        else:
-            funds_in = balances.setdefault(currency1, {})
-        before = funds_in.get(fund1, zero)
-        after = before - out1
-        funds_in[fund1] = after
-        if out1 > zero:
-            if after < zero and (before >= zero or (fund1, currency1) not in blame):
-                blame[fund1, currency1] = entry
-        elif blame and after >= zero:
-            blame.pop((fund1, currency1), None)
-        if more:
-            for (fund, currency), delta in more.items():
-                funds_in = balances.setdefault(currency, {})
-                before = funds_in.get(fund, zero)
-                after = before + delta
-                funds_in[fund] = after
-                if delta < zero:
-                    if after < zero and (before >= zero or (fund, currency) not in blame):
-                        blame[fund, currency] = entry
-                elif blame and after >= zero:
-                    blame.pop((fund, currency), None)
-    if blame:
-        close_day()
-    for entry, released_from in unsure:
-        why = approval_problem(entry.meta, entry.date, volunteers, needed)
-        if why is not None:
-            errors.append(
-                FundsError(
-                    entry.meta,
-                    f"this releases money from restricted fund '{released_from}', which "
-                    f"needs {needed} approvers whatever the amount, but {why}. Add "
-                    f'approved-by: "V-…, V-…" with {needed} distinct declared volunteer '
-                    f"codes",
-                    entry,
                 )
-            )
     return errors
+
+
+def _undeclared(value: object, known: list[str]) -> str:
+    # The value is not repeated: someone may have written a name there.
+    if isinstance(value, str):
+        what = "fund: names a fund that is not declared in aidbooks.toml"
+        close = difflib.get_close_matches(value.strip().lower(), known, 1)
+        if close:
+            what += f" (did you mean '{close[0]}'?)"
+    else:
+        what = "fund: must be a quoted fund name"
+    return (
+        f"{what}. Use one of {', '.join(known)}, or declare the fund "
+        f"with a [funds.<name>] table in aidbooks.toml"
+    )
 
 
 __plugins__ = (as_plugin(validate),)

@@ -43,6 +43,9 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
+from aidbooks.plugins.conventions import FUND
+from aidbooks.plugins.conventions import GENERAL_FUND
+from aidbooks.plugins.conventions import PENDING_FLAG
 from aidbooks.plugins.pii import CODES_ONLY
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.policy import Policy
@@ -54,8 +57,51 @@ ID_KINDS = frozenset({"email", "handle"})
 
 # How the values of a metadata key are scanned.
 SKIP, TEXT, ID, KEPT_DONOR, BAD_KEY = range(5)
-# What a posting's account is to the rules (see walk).
+# What a posting's account is to the rules (see walk): its role for the recipients
+# and approvals rules in the low two bits, its fund kind above them.
 _GRANT, _REIMBURSED = 1, 2
+_ROLE_BITS = 2
+
+# How an account takes part in fund balances (the funds rule).
+FUND_OTHER = 0  # not part of any fund balance (money, liabilities)
+FUND_INCOME = 1  # Income:* and Equity:* other than releases
+FUND_EXPENSE = 2  # Expenses:*
+FUND_RECEIVABLE = 3  # Assets:Receivable:*
+FUND_RELEASE = 4  # Equity:Releases
+
+# What the funds rule is told about, in book order (see FundEvent).
+OVERSPENT, UNDECLARED, RESTRICTED, UNBALANCED_RELEASE = range(4)
+
+
+def fund_kind(account: str) -> int:
+    """How ``account`` takes part in fund balances (one of the ``FUND_*`` kinds)."""
+    if account.startswith(accounts.RELEASES) and (
+        len(account) == len(accounts.RELEASES) or account[len(accounts.RELEASES)] == ":"
+    ):
+        return FUND_RELEASE
+    if account.startswith(("Income:", accounts.EQUITY)):
+        return FUND_INCOME
+    if account.startswith("Expenses:"):
+        return FUND_EXPENSE
+    if account.startswith(accounts.RECEIVABLE):
+        return FUND_RECEIVABLE
+    return FUND_OTHER
+
+
+class FundEvent(NamedTuple):
+    """Something the funds rule reports, noted by the walk where it happens.
+
+    ``what`` is ``OVERSPENT`` (``detail`` = (fund, currency, day, balance); ``meta``
+    is the transaction's), ``UNDECLARED`` (``detail`` = the ``fund:`` value, ``meta``
+    where it is written), ``RESTRICTED`` (``detail`` = (fund, account), ``meta`` of
+    the posting, else of the transaction) or ``UNBALANCED_RELEASE`` (``detail`` =
+    (currency, total)).
+    """
+
+    what: int
+    entry: data.Transaction
+    meta: dict[str, Any]
+    detail: Any
 
 
 class MetaScan:
@@ -179,6 +225,15 @@ class Sweep:
     #: are above ``approvals.threshold``. (A superset of what the rule finds: it
     #: adds up each currency on its own.)
     large_grants: list[data.Transaction] = dataclasses.field(default_factory=list)
+    # --- funds
+    #: Overspent funds, undeclared funds, restricted funds paying what they may not
+    #: and releases that do not add up to zero, in book order.
+    fund_events: list[FundEvent] = dataclasses.field(default_factory=list)
+    #: Final (not pending) releases from a restricted fund, with that fund: each
+    #: needs ``approvals.approvers`` approvers.
+    fund_releases: list[tuple[data.Transaction, str]] = dataclasses.field(
+        default_factory=list
+    )
 
 
 @dataclasses.dataclass
@@ -246,8 +301,9 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     The loop below runs for every transaction and posting of the books, so it is
     written for speed: each value is looked up in a set of values already known
     to be well formed or clean, and only new values go to the scanner or the
-    code checks. (Bulk ``map``/``filter`` sweeps were measured slower: they build
-    lists as long as the books.)
+    code checks; the funds rule's running balances are kept here too, so the
+    postings are walked once for all the basic rules. (Bulk ``map``/``filter``
+    sweeps were measured slower: they build lists as long as the books.)
     """
     metascan = MetaScan(policy)
     result = Sweep(policy, metascan)
@@ -272,26 +328,54 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
     kinds = metascan.scanner.kinds
     names = metascan.scanner.identifier_kinds
     suspect = metascan.suspect
-    large_grants = result.large_grants
-    threshold = policy.approvals.threshold
-    zero = Decimal(0)
-    decimal = Decimal
-    grant_prefixes = (accounts.AID, accounts.RECEIVABLE)
-    reimbursed = accounts.REIMBURSEMENTS + ":"
-    roles: dict[str, int] = {}  # account -> _GRANT, _REIMBURSED or 0
     modes_get = metascan.modes.get
     mode_of = metascan.mode
     codes_only = CODES_ONLY.fullmatch
     value_kinds = metascan.value
     transaction = data.Transaction
+    zero = Decimal(0)
+    decimal = Decimal
+    # account -> its role (grant, reimbursement) | its fund kind << _ROLE_BITS
+    classes: dict[str, int] = {}
+    classes_get = classes.get
+    grant_prefixes = (accounts.AID, accounts.RECEIVABLE)
+    reimbursed = accounts.REIMBURSEMENTS + ":"
+    # --- approvals
+    large_grants = result.large_grants
+    threshold = policy.approvals.threshold
+    # --- funds (what each kind and rule means: see aidbooks.plugins.funds)
+    fund_events, fund_releases = result.fund_events, result.fund_releases
+    fund_key = FUND
+    general = GENERAL_FUND
+    known_funds = policy.fund_names()
+    restricted = {
+        name: frozenset(fund.categories)
+        for name, fund in policy.funds.items()
+        if fund.restricted
+    }
+    main_currency = policy.fund.currency
+    main_funds: dict[str, Decimal] = {}
+    balances: dict[str, dict[str, Decimal]] = {main_currency: main_funds}
+    # The transaction to blame for each overspent (fund, currency), for the day.
+    blame: dict[tuple[str, str], data.Transaction] = {}
+    day: dt.date | None = None
+
+    def close_day() -> None:
+        for key, txn in blame.items():
+            fund, currency = key
+            detail = (fund, currency, day, balances[currency][fund])
+            fund_events.append(FundEvent(OVERSPENT, txn, txn.meta, detail))
+        blame.clear()
+
     for entry in entries:
         if type(entry) is not transaction:
             others.append(entry)
             continue
         # One unpacking is cheaper than six attribute look-ups.
-        meta, date, _flag, payee, narration, tags, links, postings = entry
+        meta, date, flag, payee, narration, tags, links, postings = entry
         found = False
         approved = donor = None
+        txn_fund: Any = general
         # The transaction's metadata, inline: this loop runs for every transaction.
         for key, value in meta.items():
             mode = modes_get(key)
@@ -312,6 +396,8 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                     if valid(value, "donor"):
                         good_donors.add(value)
                         continue
+            elif key == fund_key:
+                txn_fund = value
             if mode == ID:
                 if type(value) is str and "@" not in value and "$" not in value:
                     continue
@@ -336,22 +422,82 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
         if tags or links:
             if any(names(name) for name in tags | links):
                 found = True
+        # --- funds: a new day closes the last one; the transaction's own fund
+        if date != day:
+            if blame:
+                close_day()
+            day = date
+        txn_ok = txn_fund is general or txn_fund in known_funds
+        if not txn_ok:
+            fund_events.append(FundEvent(UNDECLARED, entry, meta, txn_fund))
+        # What the transaction takes out of each (fund, currency): nearly always one
+        # pair, kept in locals; a dict only for the rare transaction with more.
+        fund1: Any = None
+        currency1 = ""
+        out1 = zero
+        more: dict[tuple[str, str], Decimal] | None = None
+        releases: dict[str, Decimal] | None = None
+        released_from: str | None = None
+        # --- approvals
         granted = zero  # positive grant amounts, all currencies together
         reimburses = False
         for posting in postings:
             account, units, _cost, _price, _pflag, pmeta = posting
-            role = roles.get(account)
+            role = classes_get(account)
             if role is None:
-                role = roles[account] = (
+                role = classes[account] = (
                     _GRANT
                     if account.startswith(grant_prefixes)
                     else _REIMBURSED
                     if account.startswith(reimbursed)
                     else 0
-                )
-            if role == _REIMBURSED:
+                ) | fund_kind(account) << _ROLE_BITS
+            # --- funds: which fund the posting belongs to, and how much
+            if pmeta is not None and fund_key in pmeta:
+                fund = pmeta[fund_key]
+                if fund not in known_funds:
+                    fund_events.append(FundEvent(UNDECLARED, entry, pmeta, fund))
+                    fund = None  # left out of the balances
+            elif txn_ok:
+                fund = txn_fund
+            else:
+                fund = None
+            kind = role >> _ROLE_BITS
+            if kind and fund is not None and units is not None:
+                number, currency = units
+                if type(number) is decimal:
+                    if fund1 is None:
+                        fund1 = fund
+                        currency1 = currency
+                        out1 = number
+                    elif fund == fund1 and currency == currency1:
+                        out1 += number
+                    else:
+                        if more is None:
+                            more = {}
+                        pair = (fund, currency)
+                        more[pair] = more.get(pair, zero) - number
+                    if kind == FUND_RELEASE:
+                        if releases is None:
+                            releases = {}
+                        releases[currency] = releases.get(currency, zero) + number
+                        if number > zero and fund in restricted:
+                            released_from = fund
+                    elif kind != FUND_INCOME:
+                        allowed = restricted.get(fund)
+                        if allowed is not None and not (
+                            accounts.category(account) in allowed
+                            and (kind != FUND_EXPENSE or account.startswith(accounts.AID))
+                        ):
+                            detail = (fund, account)
+                            where = pmeta or meta
+                            fund_events.append(FundEvent(RESTRICTED, entry, where, detail))
+            role &= _GRANT | _REIMBURSED
+            if not role:
+                pass
+            elif role == _REIMBURSED:
                 reimburses = True
-            elif role:  # _GRANT
+            else:  # _GRANT
                 if units is not None:
                     number = units[0]
                     if type(number) is decimal and number > zero:
@@ -395,4 +541,40 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
             suspects.append(entry)
         if reimburses or granted > threshold:
             large_grants.append(entry)
+        # --- funds: releases add up to zero; the balances after the transaction
+        if releases is not None:
+            for currency, total in releases.items():
+                if total != 0:
+                    detail = (currency, total)
+                    fund_events.append(FundEvent(UNBALANCED_RELEASE, entry, meta, detail))
+            if released_from is not None and flag != PENDING_FLAG:
+                fund_releases.append((entry, released_from))
+        if fund1 is None:
+            continue
+        # blame follows the funds rule's definition (see aidbooks.plugins.funds)
+        if currency1 == main_currency:
+            funds_in = main_funds
+        else:
+            funds_in = balances.setdefault(currency1, {})
+        before = funds_in.get(fund1, zero)
+        after = before - out1
+        funds_in[fund1] = after
+        if out1 > zero:
+            if after < zero and (before >= zero or (fund1, currency1) not in blame):
+                blame[fund1, currency1] = entry
+        elif blame and after >= zero:
+            blame.pop((fund1, currency1), None)
+        if more:
+            for (fund, currency), delta in more.items():
+                funds_in = balances.setdefault(currency, {})
+                before = funds_in.get(fund, zero)
+                after = before + delta
+                funds_in[fund] = after
+                if delta < zero:
+                    if after < zero and (before >= zero or (fund, currency) not in blame):
+                        blame[fund, currency] = entry
+                elif blame and after >= zero:
+                    blame.pop((fund, currency), None)
+    if blame:
+        close_day()
     return result

@@ -89,7 +89,7 @@ def test_a_crashing_rule_fails_its_own_check_and_the_others_still_run(
     def broken(*_args: Any) -> list[Any]:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(funds, "validate", broken)
+    monkeypatch.setattr(funds, "from_sweep", broken)
     found = findings(fixture(tmp_path, "approvals-fail.beancount", BASIC))
     crashed = [f for f in found if f[0] == "funds"]
     assert len(crashed) == 1
