@@ -46,6 +46,7 @@ from aidbooks.filechecks import FILE_CHECKS
 from aidbooks.filechecks import Context
 from aidbooks.filechecks import Finding
 from aidbooks.plugins import rules
+from aidbooks.plugins import sweep
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
@@ -295,9 +296,10 @@ def run(
         by_module[name] for name in rules.switched_on(options_map) if name in by_module
     }
     context: Context | None = None
+    walks: dict[str, sweep.Sweep] = {}  # the basic rules' shared walk, made once
     for check in selected:
         if check.kind == "rule" and check.name not in switched_on:
-            for error in _validate(check, entries, options_map, policy, ledger):
+            for error in _validate(check, entries, options_map, policy, ledger, walks):
                 keep(error, check.name)
         elif check.kind == "file":
             if context is None:
@@ -313,10 +315,20 @@ def _validate(
     options_map: dict[str, Any],
     policy: Policy,
     ledger: Path,
+    walks: dict[str, sweep.Sweep],
 ) -> list[Any]:
-    """Call a rule's ``validate``; a crashing rule is a finding of its check."""
+    """Call a rule's ``validate``; a crashing rule is a finding of its check.
+
+    Rules that read the books through the walk the basic rules share (they define
+    ``from_sweep``) get one walk between them, kept in ``walks``.
+    """
     try:
         module = importlib.import_module(check.module)
+        from_sweep = getattr(module, "from_sweep", None)
+        if from_sweep is not None:
+            if "walk" not in walks:
+                walks["walk"] = sweep.walk(entries, policy)
+            return list(from_sweep(walks["walk"], options_map, policy))
         return list(module.validate(entries, options_map, policy))
     except Exception as exc:  # a broken rule must fail its check, not pass it
         return [

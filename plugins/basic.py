@@ -51,11 +51,11 @@ from typing import Any
 
 from beancount.core import data
 
+from aidbooks.plugins import rules
 from aidbooks.plugins import sweep
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.errors import new_meta
 from aidbooks.plugins.policy import Policy
-from aidbooks.plugins.rules import BASIC
 from aidbooks.plugins.rules import as_plugin
 
 
@@ -72,7 +72,7 @@ def validate(
     listed = {name for name, _config in options_map.get("plugin") or ()}
     errors: list[RuleError] = []
     walked: sweep.Sweep | None = None
-    for module_name in BASIC.values():
+    for module_name in rules.BASIC.values():
         if module_name in listed:
             continue
         try:

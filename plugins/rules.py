@@ -47,15 +47,18 @@ STRICT: dict[str, str] = {
     "fresh": "aidbooks.plugins.fresh",
 }
 
-#: Plugin modules that switch on several rules at once -> the rule modules they run.
-BUNDLES: dict[str, tuple[str, ...]] = {"aidbooks.plugins.basic": tuple(BASIC.values())}
+#: The plugin module that switches on every rule of ``BASIC`` at once.
+BASIC_PLUGIN = "aidbooks.plugins.basic"
 
 
 def switched_on(options_map: dict[str, Any]) -> set[str]:
-    """The rule modules the ledger's ``plugin`` lines switch on (bundles expanded)."""
+    """The rule modules the ledger's ``plugin`` lines switch on (``basic`` expanded)."""
     found: set[str] = set()
     for name, _config in options_map.get("plugin") or ():
-        found.update(BUNDLES.get(name, (name,)))
+        if name == BASIC_PLUGIN:
+            found.update(BASIC.values())
+        else:
+            found.add(name)
     return found
 
 

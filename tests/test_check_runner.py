@@ -219,7 +219,7 @@ def test_books_are_loaded_once_and_the_loader_list_is_left_alone(
 def test_rule_not_in_the_ledger_runs_once_through_validate(
     tmp_path: Path, fake_rules: None
 ) -> None:
-    main = write_books(tmp_path / "books", books=FLAGGED_BOOKS)
+    main = write_books(tmp_path / "books", books=FLAGGED_BOOKS, main=main_text(plugins=()))
     report = ck.check_ledger(main, ck.select(["funds"]))
     assert len(flagged.CALLS) == 1
     [finding] = report.findings
