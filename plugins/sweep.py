@@ -545,8 +545,10 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
         if releases is not None:
             for currency, total in releases.items():
                 if total != 0:
-                    detail = (currency, total)
-                    fund_events.append(FundEvent(UNBALANCED_RELEASE, entry, meta, detail))
+                    unbalanced = (currency, total)
+                    fund_events.append(
+                        FundEvent(UNBALANCED_RELEASE, entry, meta, unbalanced)
+                    )
             if released_from is not None and flag != PENDING_FLAG:
                 fund_releases.append((entry, released_from))
         if fund1 is None:
