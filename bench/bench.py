@@ -54,6 +54,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from collections.abc import Sequence
 from pathlib import Path
@@ -299,8 +300,8 @@ COMMANDS = {
     "report": "aidbooks report (html,md,csv,json; en)",
     "import": "aidbooks import (first)",
     "import-again": "aidbooks import (same file again)",
-    "fava-income": "Fava income statement page",
-    "fava-aid": "Fava Aid page",
+    "fava-income": "Fava income statement page and its JSON, one fetch (MiB: the server)",
+    "fava-aid": "Fava Aid page, one fetch (MiB: the server)",
 }
 
 
@@ -338,14 +339,19 @@ def wait_for_quiet(
         time.sleep(30)
 
 
+#: Groups of commands ``--only`` can pick.
+GROUPS = ("check", "report", "import", "fava")
+
+
 def run_size(
     books: Books,
     runs: int,
     env: dict[str, str],
     work: Path,
     log: Callable[[str], None],
-    quiet: float | None,
-    patience: float,
+    quiet: float | None = None,
+    patience: float = 0,
+    groups: Sequence[str] = GROUPS,
 ) -> SizeResult:
     """Measure every command on one size of books, ``runs`` rounds."""
     result = SizeResult(books)
@@ -359,49 +365,25 @@ def run_size(
         log(f"  round {round_ + 1}/{runs} (load {os.getloadavg()[0]:.2f})")
         # -v only adds Beancount's log of its stage timings (see Sample.stages).
         result.add("bean-check", measure([bean_check, "-C", "-v", main], env, work))
-        result.add("check", measure([aidbooks, "check", main], env, work))
-        off = [bean_check, "-C", "-v", str(books.main_off)]
-        result.add("bean-check-off", measure(off, env, work))
-        result.add("strict", measure([aidbooks, "check", "--strict", main], env, work))
-        out = work / f"report-{round_}" / PERIOD
-        report = [aidbooks, "report", main, "--period", PERIOD, "--lang", "en"]
-        report += ["--format", "html,md,csv,json", "--out", str(out)]
-        result.add("report", measure(report, env, work))
-        shutil.rmtree(out.parent, ignore_errors=True)
-        copy = work / "import-books"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(books.folder, copy)
-        load = [
-            aidbooks,
-            "import",
-            str(books.statement),
-            "--ledger",
-            str(copy / "main.beancount"),
-        ]
-        first = measure(load, env, work)
-        result.add("import", first)
-        if round_ == 0 and "import" not in result.failures:
-            before = tree_digest(copy)
-            again = measure(load, env, work)
-            result.add("import-again", again)
-            first_counts, again_counts = imported(first), imported(again)
-            if first_counts is None or again_counts is None:
-                result.failures["import-again"] = "no summary line from aidbooks import"
-            elif again_counts[0] != 0 or tree_digest(copy) != before:
-                result.failures["import-again"] = (
-                    f"the second import added {again_counts[0]} transactions"
-                    " or changed the books"
-                )
-            else:
-                result.notes.append(
-                    f"import: {first_counts[0]:,} transactions imported;"
-                    f" again: 0 imported, {again_counts[1]:,} duplicates, books unchanged"
-                )
-        shutil.rmtree(copy, ignore_errors=True)
+        if "check" in groups:
+            result.add("check", measure([aidbooks, "check", main], env, work))
+            off = [bean_check, "-C", "-v", str(books.main_off)]
+            result.add("bean-check-off", measure(off, env, work))
+            result.add("strict", measure([aidbooks, "check", "--strict", main], env, work))
+        if "report" in groups:
+            out = work / f"report-{round_}" / PERIOD
+            report = [aidbooks, "report", main, "--period", PERIOD, "--lang", "en"]
+            report += ["--format", "html,md,csv,json", "--out", str(out)]
+            result.add("report", measure(report, env, work))
+            shutil.rmtree(out.parent, ignore_errors=True)
+        if "import" in groups:
+            import_round(books, env, work, result, again=round_ == 0)
     inside = _inside_breakdown(result)
     if inside:
         result.notes.append(inside)
-    fava_row(books, runs, env, work, result)
+    if "fava" in groups:
+        wait_for_quiet(quiet, patience, log)
+        fava_row(books, runs, env, work, result, log)
     return result
 
 
@@ -433,16 +415,135 @@ def _inside_breakdown(result: SizeResult) -> str:
     )
 
 
-def fava_row(
-    books: Books, runs: int, env: dict[str, str], work: Path, result: SizeResult
+def import_round(
+    books: Books, env: dict[str, str], work: Path, result: SizeResult, again: bool
 ) -> None:
-    """Fava's Aid page vs its income statement page, after the first load.
+    """Import the statement into a fresh copy of the books; with ``again``, twice."""
+    copy = work / "import-books"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(books.folder, copy)
+    ledger = str(copy / "main.beancount")
+    load = [str(BIN / "aidbooks"), "import", str(books.statement), "--ledger", ledger]
+    first = measure(load, env, work)
+    result.add("import", first)
+    if again and "import" not in result.failures:
+        before = tree_digest(copy)
+        second = measure(load, env, work)
+        result.add("import-again", second)
+        first_counts, again_counts = imported(first), imported(second)
+        if first_counts is None or again_counts is None:
+            result.failures["import-again"] = "no summary line from aidbooks import"
+        elif again_counts[0] != 0 or tree_digest(copy) != before:
+            result.failures["import-again"] = (
+                f"the second import added {again_counts[0]} transactions"
+                " or changed the books"
+            )
+        else:
+            result.notes.append(
+                f"import: {first_counts[0]:,} transactions imported;"
+                f" again: 0 imported, {again_counts[1]:,} duplicates, books unchanged"
+            )
+    shutil.rmtree(copy, ignore_errors=True)
 
-    The Aid extension and ``aidbooks serve`` are not in this version yet.
+
+def fava_row(
+    books: Books,
+    runs: int,
+    env: dict[str, str],
+    work: Path,
+    result: SizeResult,
+    log: Callable[[str], None],
+) -> None:
+    """Fava's Aid page against its income statement page, once the books are loaded.
+
+    ``aidbooks serve`` starts Fava on the books (it loads them before it prints the
+    URLs). Each page is then fetched over HTTP as a browser asks the server for it:
+    the income statement is the page and the JSON of ``api/income_statement`` (Fava
+    renders it in the browser), the Aid page is one server-rendered page. Each is
+    fetched once first (Fava computes the income statement's tree on the first
+    request), then ``max(runs, 5)`` times each, in turn; the figures are the medians
+    of those, the first fetch is in the notes. The server is stopped by its PID.
     """
     if not fava_available():
         result.notes.append(f"Fava: {NOT_YET} (no `aidbooks serve` in this version)")
         return
+    serve = [str(BIN / "aidbooks"), "serve", str(books.main), "--port", "0"]
+    err_path = work / "serve-stderr.txt"
+    unbuffered = dict(env, PYTHONUNBUFFERED="1")  # its URLs reach the pipe at once
+    with err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            serve, stdout=subprocess.PIPE, stderr=err, env=unbuffered, text=True
+        )
+    try:
+        aid = _aid_url(proc)
+        if aid is None:
+            tail = err_path.read_text(errors="replace").strip().splitlines()[-2:]
+            result.failures["fava-aid"] = (
+                "aidbooks serve printed no Aid page: " + " | ".join(tail)
+            )
+            return
+        root = aid[: -len(AID_PAGE)]
+        income = [root + "income_statement/", root + "api/income_statement"]
+        first_income, first_aid = _fetch(income), _fetch([aid])
+        for _ in range(max(runs, 5)):
+            result.add("fava-income", Sample(_fetch(income), 0.0, 0.0, 0))
+            result.add("fava-aid", Sample(_fetch([aid]), 0.0, 0.0, 0))
+        result.notes.append(
+            f"Fava: first fetch after the load: income statement {first_income:.3f} s,"
+            f" Aid page {first_aid:.3f} s"
+        )
+    except (OSError, ValueError) as exc:
+        result.failures["fava-aid"] = f"{type(exc).__name__}: {exc}"[:300]
+    finally:
+        _stop(proc, result, log)
+
+
+AID_PAGE = "extension/Aid/"
+
+
+def _aid_url(proc: subprocess.Popen[str]) -> str | None:
+    """The Aid page's URL, from what ``aidbooks serve`` prints once the books are loaded."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("The Aid page: "):
+            url = line.split(": ", 1)[1].strip()
+            return url if url.endswith(AID_PAGE) else None
+    return None
+
+
+def _fetch(urls: Sequence[str]) -> float:
+    """Seconds to GET every URL in turn (each must answer 200)."""
+    start = time.perf_counter()
+    for url in urls:
+        with urllib.request.urlopen(url, timeout=600) as answer:  # noqa: S310 (loopback)
+            answer.read()
+            if answer.status != 200:
+                raise ValueError(f"{url} answered {answer.status}")
+    return time.perf_counter() - start
+
+
+def _stop(
+    proc: subprocess.Popen[str], result: SizeResult, log: Callable[[str], None]
+) -> None:
+    """Stop the server we started (by its PID) and note its peak memory."""
+    proc.terminate()
+    deadline = time.monotonic() + 60
+    try:
+        pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
+        while pid == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            pid, _status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == 0:  # it did not stop: kill it (our own child, by its PID)
+            proc.kill()
+            pid, _status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = 0
+    except ChildProcessError:
+        return
+    rss = usage.ru_maxrss / 1024
+    for name in ("fava-income", "fava-aid"):
+        for sample in result.samples.get(name, []):
+            sample.rss = rss
+    log(f"  aidbooks serve stopped (peak {rss:.0f} MiB)")
 
 
 def fava_available() -> bool:
@@ -670,9 +771,11 @@ def context_table(results: list[SizeResult]) -> str:
             cpu = statistics.median(s.cpu for s in samples)
             rss = statistics.median(s.rss for s in samples)
             flag = " (failed)" if name in r.failures else ""
+            page = name.startswith("fava")  # a page fetched from the server
+            times = f"{wall:.3f} | —" if page else f"{wall:.2f} | {cpu:.2f}"
             lines.append(
                 f"| {_size(r.books.size)} | {r.books.transactions:,} | {label}{flag} |"
-                f" {wall:.2f} | {cpu:.2f} | {rss:.0f} | {len(samples)} |"
+                f" {times} | {rss:.0f} | {len(samples)} |"
             )
     return "\n".join(lines)
 
@@ -779,6 +882,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--patience", type=float, default=1800, help="longest wait, seconds"
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: [g.strip() for g in text.split(",") if g.strip()],
+        default=list(GROUPS),
+        help=f"groups of commands to measure: {','.join(GROUPS)} (default: all)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -807,7 +916,16 @@ def main(argv: list[str] | None = None) -> int:
             books = ensure_books(args.books, size, args.seed, log)
             log(f"{_size(size)}: {books.transactions:,} transactions, {args.runs} runs")
             results.append(
-                run_size(books, args.runs, env, work, log, args.quiet_load, args.patience)
+                run_size(
+                    books,
+                    args.runs,
+                    env,
+                    work,
+                    log,
+                    args.quiet_load,
+                    args.patience,
+                    args.only,
+                )
             )
     text = document(results, args.runs, started, time.monotonic() - clock)
     print(text)
