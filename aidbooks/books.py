@@ -23,6 +23,7 @@ from beancount import loader
 from beancount.core import data
 
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import is_regular_file
 
 DEFAULT_LEDGER = Path("ledger") / "main.beancount"
 
@@ -50,6 +51,13 @@ def ledger_path(argument: str | os.PathLike[str] | None) -> Path:
             return candidate.resolve()
         raise AidbooksError(
             "is a folder, not a ledger file", "pass the main .beancount file", str(path)
+        )
+    if not is_regular_file(path):
+        # a named pipe would block the load for ever; a device would never end
+        raise AidbooksError(
+            "is not a regular file (a pipe, device or socket)",
+            "pass the main .beancount file",
+            str(path),
         )
     if not os.access(path, os.R_OK):
         raise AidbooksError("cannot be read", "check its permissions", str(path))

@@ -60,6 +60,7 @@ from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import parse_date
+from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.plugins.policy import Policy
 
 CHASE = ("Details", "Posting Date", "Description", "Amount", "Type", "Balance")
@@ -256,8 +257,7 @@ class OfxImporter(ExportImporter):
 
         tree = OFXTree()
         try:
-            with open(filepath, "rb") as handle:
-                payload = handle.read()
+            payload = read_regular_bytes(filepath)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree.parse(io.BytesIO(payload))

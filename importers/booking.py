@@ -61,6 +61,8 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from aidbooks.importers.money import MoneyError
+from aidbooks.importers.money import check_magnitude
 from aidbooks.importers.records import ZERO
 from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
@@ -87,6 +89,8 @@ CODES_FILE = "imports/codes.beancount"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
 _SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+#: What the books may hold as a currency: an ISO 4217-shaped code.
+_CURRENCY = re.compile(r"[A-Z]{3}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
 #: Metadata the session derives itself (codes) or Beancount adds: not scanned.
 _NOT_SCANNED = frozenset({"filename", "lineno", "donor", "recipient"})
@@ -293,7 +297,7 @@ class Session:
             except _RowError as exc:
                 out.problems.append(Problem(record.lineno, exc.what, exc.fix))
                 continue
-            hit = self._scan(entry)
+            hit = self._scan(entry) or _odd_token(record)
             if hit:
                 out.problems.append(Problem(record.lineno, *hit))
                 continue
@@ -377,6 +381,7 @@ class Session:
                 "the id column does not hold a platform id",
                 "check that the export (or the column mapping) names the id column",
             )
+        _check_written(record)
         meta: dict[str, Any] = data.new_metadata(filename, record.lineno)
         meta[f"{source.prefix}-id"] = record.id
         for n, extra in enumerate(record.extra_ids, start=2):
@@ -534,6 +539,47 @@ class Session:
             kinds = self.settings.scanner.kinds(text)
             return tuple(k for k in kinds if k != "phone") if kinds else kinds
         return self.settings.scanner.kinds(text)
+
+
+def _check_written(record: Record) -> None:
+    """Refuse a record whose cells would not make valid, exact books.
+
+    The renderer writes currencies, amounts and machine tokens as they are; a
+    malformed export (a shifted column, a cell of another language) must not put
+    text in the books that Beancount cannot parse — one such line breaks every
+    later command on the books — nor an amount whose sum would be rounded.
+    """
+    currencies = [record.currency]
+    amounts = [record.net, record.fee]
+    if record.converted is not None:
+        amounts.append(record.converted[0])
+        currencies.append(record.converted[1])
+    for currency in currencies:
+        if not _CURRENCY.fullmatch(currency):
+            raise _RowError(
+                "the currency column does not hold a currency code (like USD)",
+                "check the export's currency column",
+            )
+    for value in amounts:
+        try:
+            check_magnitude(value)
+        except MoneyError as exc:
+            raise _RowError(str(exc), "check the export's amount columns") from None
+
+
+def _odd_token(record: Record) -> tuple[str, str] | None:
+    """(what, fix) if a platform reference about to be written is not one.
+
+    Runs after the personal-data scan, so an e-mail in a reference column is
+    reported as such.
+    """
+    for key, value in record.meta.items():
+        if _MACHINE_KEYS.fullmatch(key) and not _SAFE_ID.fullmatch(value):
+            return (
+                f"the column written as '{key}' does not hold a platform reference",
+                "check that the export has the platform's own columns",
+            )
+    return None
 
 
 def _pii_hit(kinds: tuple[str, ...], key: str) -> tuple[str, str]:

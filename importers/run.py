@@ -46,6 +46,7 @@ from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Skip
 from aidbooks.importers.settings import Settings
 from aidbooks.plugins.fsutil import atomic_write_text
+from aidbooks.plugins.fsutil import is_regular_file
 
 ACCOUNTS_FILE = "imports/accounts.beancount"
 LOCK_NAME = ".aidbooks-import.lock"
@@ -127,6 +128,9 @@ class ImportRun:
         for path in paths:
             if path.is_dir():
                 for found in _walk(path):
+                    if not is_regular_file(found):  # a pipe would block identify()
+                        self.unrecognised.append(found)
+                        continue
                     importer = identify(str(found), importers)
                     if importer is None:
                         self.unrecognised.append(found)
@@ -142,6 +146,12 @@ class ImportRun:
                         str(path),
                     )
                 self.files.append(FileReport(path, importer))
+            elif path.exists():
+                raise ImportFileError(
+                    "is not a regular file (a pipe, device or socket)",
+                    "pass the export as downloaded",
+                    str(path),
+                )
             else:
                 raise ImportFileError("no such file or folder", "check the path", str(path))
 

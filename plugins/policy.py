@@ -66,7 +66,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import zoneinfo
 from decimal import Decimal
 from decimal import InvalidOperation
 from pathlib import Path
@@ -84,6 +83,9 @@ from pydantic import model_validator
 from pydantic_core import ErrorDetails
 
 from aidbooks.plugins.errors import PolicyError
+from aidbooks.plugins.fsutil import read_regular_bytes
+from aidbooks.plugins.zones import ZoneError
+from aidbooks.plugins.zones import iana_zone
 
 POLICY_FILENAME = "aidbooks.toml"
 GENERAL_FUND = "general"
@@ -158,8 +160,8 @@ class FundSection(_Section):
     @classmethod
     def _timezone(cls, value: str) -> str:
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            iana_zone(value)
+        except ZoneError:
             raise ValueError(
                 'must be an IANA time zone such as "America/Chicago"'
             ) from None
@@ -241,8 +243,8 @@ _ACCOUNT = re.compile(
 
 def _zone_name(value: str) -> str:
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        iana_zone(value)
+    except ZoneError:
         raise ValueError('must be an IANA time zone such as "UTC"') from None
     return value
 
@@ -473,16 +475,17 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         st = p.stat()
     except FileNotFoundError:
         return Policy()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a file name"
         raise PolicyError(
-            f"cannot be read ({exc.strerror})", "check its permissions", str(p)
+            f"cannot be read ({reason})", "check its permissions", str(p)
         ) from None
     stamp = (st.st_mtime_ns, st.st_size)
     cached = _CACHE.get(str(p))
     if cached and cached[0] == stamp:
         return cached[1]
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_regular_bytes(p).decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyError("is not UTF-8 text", "save it as UTF-8", str(p)) from None
     except OSError as exc:
