@@ -24,6 +24,7 @@ from beancount.core import data
 
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.fsutil import is_regular_file
+from aidbooks.plugins.writer import finish_interrupted
 
 DEFAULT_LEDGER = Path("ledger") / "main.beancount"
 
@@ -69,9 +70,17 @@ def load_books(
 ) -> Books:
     """Load the books at ``path`` without the pickle cache, with the GC paused.
 
+    An import a crash interrupted after its commit point is finished first
+    (:func:`aidbooks.plugins.writer.finish_interrupted`), so no aidbooks command
+    ever sees the books half imported.
+
     Returns:
       (entries, errors, options_map) as Beancount's loader does.
+
+    Raises:
+      AidbooksError: an interrupted import cannot be finished (exit 2).
     """
+    finish_interrupted(path.parent)
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -43,6 +43,7 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.settings import Settings
 from aidbooks.importers.timeparse import TimeError
+from aidbooks.importers.timeparse import plausible
 
 log = logging.getLogger("aidbooks.import")
 
@@ -73,9 +74,13 @@ def amount(text: str, column: str, decimal: str = ".", blank: bool = False) -> D
 
 
 def when(func: Callable[[], dt.datetime], column: str) -> dt.datetime:
-    """Run a timestamp parser, turning its error into a :class:`RowIssue`."""
+    """Run a timestamp parser, turning its error into a :class:`RowIssue`.
+
+    A year outside :data:`~.timeparse.YEARS` is refused here, once for every
+    importer, so converting the instant to the fund's date cannot overflow.
+    """
     try:
-        return func()
+        return plausible(func())
     except TimeError as exc:
         raise RowIssue(f"'{column}': {exc}", f"check the '{column}' column") from None
 

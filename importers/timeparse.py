@@ -105,6 +105,23 @@ def zone(name: str) -> dt.tzinfo:
         raise TimeError("the time zone is not known") from None
 
 
+#: Years a platform timestamp may fall in. Outside them a cell is a typo or a
+#: placeholder (``0001-01-01``, ``9999-12-31``), and turning such an instant into
+#: another zone's date would step off the calendar.
+YEARS = range(1900, 3000)
+
+
+def plausible(moment: dt.datetime) -> dt.datetime:
+    """Return ``moment`` if its year is in :data:`YEARS`.
+
+    Raises:
+      TimeError: the year is out of range.
+    """
+    if moment.year not in YEARS:
+        raise TimeError("the year is out of range")
+    return moment
+
+
 def local_date(moment: dt.datetime, fund_zone: dt.tzinfo) -> dt.date:
     """The fund's local calendar date of an aware instant."""
     if moment.tzinfo is None:

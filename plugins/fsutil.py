@@ -3,6 +3,10 @@
 Every write aidbooks makes to the books or a report goes through here: the new text
 goes to a temporary file in the same folder, is flushed to disk, and replaces the
 target with one ``os.replace`` — so a crash or a full disk never leaves half a file.
+A write that changes several files at once (an import) uses :func:`commit_files`:
+a journal makes it all or nothing (:func:`recover` finishes it after a crash).
+:func:`checkpoint` marks the steps of a write for the crash tests (inert unless
+``$AIDBOOKS_PAUSE_AT`` names it).
 
 Every file aidbooks reads that a user names or a folder holds (exports, the policy,
 the key, report files) is read with :func:`read_regular_bytes`, which refuses
@@ -16,9 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
+import sys
 import tempfile
+import time
+from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
 #: ``strerror`` of the error :func:`read_regular_bytes` raises for a pipe, device
@@ -61,29 +70,166 @@ def is_regular_file(path: str | os.PathLike[str]) -> bool:
         return False
 
 
-def atomic_write_bytes(path: Path, payload: bytes, mode: int | None = None) -> None:
-    """Replace ``path`` with ``payload`` atomically (keeping its permissions)."""
-    path = Path(path)
-    if mode is None:
-        try:
-            mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def checkpoint(name: str) -> None:
+    """A named point inside a write, where the crash tests stop the program.
+
+    Inert unless ``$AIDBOOKS_PAUSE_AT`` equals ``name``: then it writes
+    ``aidbooks: paused at NAME`` to stderr and waits (up to ten minutes) to be
+    killed, so a test can SIGKILL the command exactly between two steps of a
+    write and show what a crash there leaves behind.
+    """
+    if os.environ.get("AIDBOOKS_PAUSE_AT") != name:
+        return
+    sys.stderr.write(f"aidbooks: paused at {name}\n")
+    sys.stderr.flush()
+    time.sleep(600)
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions a new version of ``path`` gets: its own, else the umask's."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _stage(path: Path, payload: bytes, mode: int | None, prefix: str) -> str:
+    """Write ``payload`` to a new temporary file beside ``path``, flushed to disk."""
+    mode = _file_mode(path) if mode is None else mode
+    fd, tmp = tempfile.mkstemp(
+        prefix=f"{prefix}{path.name}.", suffix=".tmp", dir=path.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def atomic_write_bytes(path: Path, payload: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``payload`` atomically (keeping its permissions)."""
+    path = Path(path)
+    tmp = _stage(path, payload, mode, ".")
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     fsync_dir(path.parent)
+
+
+#: Temporary files of :func:`commit_files` start with this (see :func:`recover`).
+STAGED_PREFIX = ".aidbooks-staged."
+
+
+def commit_files(root: Path, files: Mapping[str, bytes], journal: str) -> None:
+    """Replace several files under ``root`` in one step: all of them or none.
+
+    1. Every new version is written to a temporary file beside its target
+       (``.aidbooks-staged.NAME.*.tmp``) and flushed to disk.
+    2. The journal (``root/journal``: which temporary file becomes which target)
+       is written atomically — **the commit point**.
+    3. Each temporary file is renamed over its target.
+    4. The journal is removed.
+
+    A crash before 2 leaves the old files and some temporary files; a crash after
+    it leaves the journal, and :func:`recover` finishes the renames. So once
+    :func:`recover` has run, the files are all old or all new. Call both holding
+    the writer's lock (:mod:`aidbooks.plugins.writer`).
+
+    Args:
+      root: The folder the relative paths in ``files`` are under.
+      files: Relative path (``/``-separated) -> the whole new content.
+      journal: The journal's file name in ``root``.
+    """
+    root = Path(root)
+    staged: list[tuple[str, str]] = []
+    try:
+        for relative, payload in files.items():
+            target = root / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = _stage(target, payload, None, STAGED_PREFIX)
+            staged.append((Path(tmp).relative_to(root).as_posix(), relative))
+        checkpoint("commit:staged")
+        record = {"version": 1, "moves": staged}
+        atomic_write_bytes(root / journal, json.dumps(record, indent=1).encode("utf-8"))
+    except BaseException:
+        for tmp, _target in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(root / tmp)
+        raise
+    checkpoint("commit:journal")
+    _roll_forward(root, journal, staged)
+
+
+def _roll_forward(root: Path, journal: str, moves: list[tuple[str, str]]) -> None:
+    folders: set[Path] = set()
+    for number, (tmp, target) in enumerate(moves, start=1):
+        if (root / tmp).exists():  # already renamed when a recovery runs again
+            os.replace(root / tmp, root / target)
+            folders.add((root / target).parent)
+        if number == 1 and len(moves) > 1:
+            checkpoint("commit:renamed-one")
+    for folder in sorted(folders):
+        fsync_dir(folder)
+    checkpoint("commit:renamed-all")
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(root / journal)
+    fsync_dir(root)
+
+
+def recover(root: Path, journal: str, folders: Iterable[str] = ()) -> bool:
+    """Finish a :func:`commit_files` a crash interrupted; remove staged leftovers.
+
+    With a journal, its renames are done (roll forward) and it is removed. Then
+    temporary files of commits that never reached their commit point are removed
+    from ``root`` and the ``folders`` under it. Call holding the writer's lock.
+
+    Returns:
+      True if a journal was found (an interrupted write was finished).
+
+    Raises:
+      ValueError: the journal is damaged (it names files outside ``root``, or is
+        not a journal).
+    """
+    root = Path(root)
+    found = False
+    try:
+        raw = read_regular_bytes(root / journal)
+    except FileNotFoundError:
+        raw = None
+    if raw is not None:
+        try:
+            record = json.loads(raw)
+            moves = [(str(a), str(b)) for a, b in record["moves"]]
+        except (ValueError, KeyError, TypeError):
+            raise ValueError("the journal of an interrupted write is damaged") from None
+        resolved = root.resolve()
+        for pair in moves:
+            for name in pair:
+                if resolved not in (root / name).resolve().parents:
+                    raise ValueError("the journal names a file outside the books")
+        _roll_forward(root, journal, moves)
+        found = True
+    for folder in {".", *folders}:
+        try:
+            names = os.listdir(root / folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(STAGED_PREFIX) and name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(root / folder / name)
+    return found
 
 
 def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
