@@ -19,6 +19,7 @@ whose ``strerror`` says so, which every caller already turns into a one-line
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import json
 import os
@@ -247,6 +248,44 @@ def atomic_append_text(path: Path, text: str) -> None:
     if old and not old.endswith(b"\n"):
         old += b"\n"
     atomic_write_bytes(path, old + text.encode("utf-8"))
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns:
+      True if they were swapped; False if the system or the file system cannot
+      (then nothing changed, and the caller falls back to two renames).
+
+    Raises:
+      OSError: the swap failed for another reason (a path is missing...).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EXDEV, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
 
 
 def fsync_dir(folder: Path) -> None:
