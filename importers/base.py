@@ -41,6 +41,7 @@ from aidbooks.importers.money import parse_amount
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
+from aidbooks.importers.records import label
 from aidbooks.importers.settings import Settings
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import plausible
@@ -171,8 +172,8 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
                 Path(filepath).name,
                 change.lineno,
                 change.id,
-                change.before,
-                change.after,
+                label(change.before),
+                label(change.after),
             )
         return [*declarations(session, filepath), *booked.entries]
 
