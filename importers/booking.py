@@ -43,8 +43,9 @@ This is where an export's rows meet the books (issue 5, "Rules for every importe
   metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
   the row (it is listed, never written). Platform ids and raw timestamps are
   shape-checked instead (a 10–19 digit id is indistinguishable from a phone
-  number by its digits; a timestamp already passed a strict date parser); ids
-  with letters are still scanned for every kind but phone numbers.
+  number by its digits; a timestamp already passed a strict date parser; an id
+  is one token with a digit, so a lone name shifted into the id column is refused);
+  ids with letters are still scanned for every kind but phone numbers.
 """
 
 from __future__ import annotations
@@ -88,7 +89,10 @@ TOTAL_PRICE = "__total_price__"
 CODES_FILE = "imports/codes.beancount"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+#: A platform id or reference: one token of ASCII letters, digits and a few
+#: separators, with at least one digit — a lone word in the id column (a name or a
+#: handle a malformed file shifted there) is not an id and is never written.
+_SAFE_ID = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
 #: What the books may hold as a currency: an ISO 4217-shaped code.
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
@@ -526,7 +530,7 @@ class Session:
 
         Machine tokens are checked by shape first: a raw timestamp already passed
         a strict date parser (digits, separators, a zone name), and an id passed
-        :data:`_SAFE_ID` (no spaces, no ``@``). An all-digit id can only look like
+        :data:`_SAFE_ID` (no spaces, no ``@``, a digit). An all-digit id can only look like
         a number (a phone, an SSN), which is what platform ids are, so it is not
         scanned; other ids are scanned for everything but phone numbers.
         """
