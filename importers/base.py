@@ -188,7 +188,9 @@ def declarations(session: Session, filename: str) -> list[data.Directive]:
     for account, (first, currency) in sorted(session.new_accounts.items()):
         date = min(first, first_open) if first_open else first
         out.append(
-            data.Open(data.new_metadata(filename, 0), date, account, [currency], None)
+            data.Open(
+                data.new_metadata(filename, 0), date, account, currency.split(","), None
+            )
         )
     for code, date in sorted(session.new_codes.items()):
         out.append(

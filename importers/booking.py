@@ -133,6 +133,7 @@ class BookState:
         platform that names those objects directly is recognised.
       declared: recipient code -> (declaration date, file it is declared in).
       opened: accounts with an ``open`` directive -> its date.
+      currencies: accounts whose ``open`` names currencies -> those currencies.
       first_open: the earliest ``open`` date (new accounts are opened then).
     """
 
@@ -140,6 +141,7 @@ class BookState:
     sources: dict[str, set[str]] = field(default_factory=dict)
     declared: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
     opened: dict[str, dt.date] = field(default_factory=dict)
+    currencies: dict[str, frozenset[str]] = field(default_factory=dict)
     first_open: dt.date | None = None
 
     @classmethod
@@ -164,6 +166,8 @@ class BookState:
                             ids.setdefault(prefix, {})[value] = meta.get(f"{prefix}-status")
             elif isinstance(entry, data.Open):
                 state.opened[entry.account] = entry.date
+                if entry.currencies:
+                    state.currencies[entry.account] = frozenset(entry.currencies)
                 if state.first_open is None or entry.date < state.first_open:
                     state.first_open = entry.date
             elif (
@@ -224,7 +228,7 @@ class Session:
         #: code declared in imports/codes.beancount after a grant now imported -> new date
         self.redate: dict[str, dt.date] = {}
         self._machine: dict[str, bool] = {}
-        #: account not opened in the books -> (first use, currency)
+        #: account not opened in the books -> (first use, its currencies "EUR,USD")
         self.new_accounts: dict[str, tuple[dt.date, str]] = {}
 
     # -- codes ----------------------------------------------------------------------
@@ -301,7 +305,7 @@ class Session:
             except _RowError as exc:
                 out.problems.append(Problem(record.lineno, exc.what, exc.fix))
                 continue
-            hit = self._scan(entry) or _odd_token(record)
+            hit = self._scan(entry) or _odd_token(record) or self._currency_refused(entry)
             if hit:
                 out.problems.append(Problem(record.lineno, *hit))
                 continue
@@ -363,8 +367,33 @@ class Session:
                 units = posting.units
                 currency = units.currency if isinstance(units, Amount) else record.currency
                 first = self.new_accounts.get(account)
-                if first is None or entry.date < first[0]:
+                if first is None:
                     self.new_accounts[account] = (entry.date, str(currency))
+                else:  # an account the session opens takes every currency it books
+                    known = set(first[1].split(","))
+                    known.add(str(currency))
+                    self.new_accounts[account] = (
+                        min(first[0], entry.date),
+                        ",".join(sorted(known)),
+                    )
+
+    def _currency_refused(self, entry: data.Transaction) -> tuple[str, str] | None:
+        """(what, fix) if a posting's currency is one its account's ``open`` refuses.
+
+        Beancount would reject the entry and, with it, the whole books; the row is
+        listed instead (a PayPal balance in another currency, a shifted column).
+        """
+        for posting in entry.postings:
+            allowed = self.state.currencies.get(posting.account)
+            units = posting.units
+            if allowed and isinstance(units, Amount) and units.currency not in allowed:
+                return (
+                    f"the books open {posting.account} for {', '.join(sorted(allowed))} "
+                    f"only, and this row is in {units.currency}",
+                    f"add {units.currency} to the open directive of {posting.account} "
+                    "if the account really holds it, then import again",
+                )
+        return None
 
     def _use_code(self, code: str, date: dt.date) -> None:
         declared = self.state.declared.get(code)
