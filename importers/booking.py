@@ -57,6 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from beancount.core import data
@@ -71,10 +72,13 @@ from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.settings import Settings
+from aidbooks.importers.timeparse import ABBREVIATIONS
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
 from aidbooks.plugins import keys
 from aidbooks.plugins import pii
+from aidbooks.plugins.zones import ZoneError
+from aidbooks.plugins.zones import iana_zone
 
 AID_UNCATEGORIZED = "Expenses:Aid:Uncategorized"
 EXPENSES_UNCATEGORIZED = "Expenses:Uncategorized"
@@ -423,7 +427,7 @@ class Session:
         if record.status_token is not None:
             meta[f"{source.prefix}-status"] = record.status_token
         if record.timestamp:
-            if not _SAFE_TIME.fullmatch(record.timestamp):
+            if not _time_words_only(record.timestamp):
                 raise _RowError(
                     "the timestamp is not in a known format", "check the date column"
                 )
@@ -598,6 +602,40 @@ def _check_written(record: Record) -> None:
             check_magnitude(value)
         except MoneyError as exc:
             raise _RowError(str(exc), "check the export's amount columns") from None
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z_/+-]*")
+#: Words a raw timestamp may hold besides zone names (``2025-05-03T14:22``, ``2:51 PM``).
+_TIME_WORDS = frozenset({"T", "Z", "AM", "PM", "UTC", "GMT"})
+
+
+@lru_cache(maxsize=256)
+def _time_word(word: str) -> bool:
+    """True for ``T``, ``PM``, a zone abbreviation or an IANA ``Region/City`` name."""
+    upper = word.upper()
+    if upper in _TIME_WORDS or upper in ABBREVIATIONS:
+        return True
+    if upper.startswith(("UTC", "GMT")) and _SAFE_TIME.fullmatch(word):
+        return True  # UTC+02
+    if "/" not in word:  # "Jamaica", "Israel", "Zulu" are zones, and names too
+        return False
+    try:
+        iana_zone(word)
+    except ZoneError:
+        return False
+    return True
+
+
+def _time_words_only(text: str) -> bool:
+    """True if a raw timestamp holds only digits, separators and time words.
+
+    The ``timestamp`` metadata keeps the platform's text as it was; a malformed
+    file can put a name in a zone column the parser did not need (a date without
+    a time), so every word in it must be a word of time, not just word-shaped.
+    """
+    if not _SAFE_TIME.fullmatch(text) or not any(ch.isdigit() for ch in text):
+        return False
+    return all(_time_word(word) for word in _WORD.findall(text))
 
 
 def _odd_token(record: Record) -> tuple[str, str] | None:

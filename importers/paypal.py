@@ -295,7 +295,10 @@ class PayPalImporter(ExportImporter):
             local = local_date(moment, fund_zone)
         else:
             local = day.date()
-        timestamp = " ".join(p for p in (day_text, clock_text, zone_text) if p)
+        # the zone only counts (and is only kept) with a time of day
+        timestamp = " ".join(
+            p for p in (day_text, clock_text, clock_text and zone_text) if p
+        )
         currency = cols.get(cells, "currency").upper()
         if not currency.isalpha() or len(currency) != 3:
             raise RowIssue(

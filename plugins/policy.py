@@ -135,6 +135,7 @@ def _to_decimal(value: Any) -> Any:
 
 
 Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0)]
+CENT = Decimal("0.01")
 Days = Annotated[int, Field(ge=1, le=36500)]
 
 
@@ -178,6 +179,19 @@ class PrivacySection(_Section):
     organisations: tuple[str, ...] = ()
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
+
+    @field_validator("rounding")
+    @classmethod
+    def _rounding(cls, value: Decimal) -> Decimal:
+        # The unit published amounts are rounded to: 0 (cents) or a whole number of
+        # cents up to a million. A unit like 1e-30 or 1e30 cannot be computed with.
+        if value != 0 and not (
+            Decimal("0.01") <= value <= 1_000_000 and value == value.quantize(CENT)
+        ):
+            raise ValueError(
+                'must be 0 (publish cents) or a unit from "0.01" to "1000000", like "1"'
+            )
+        return value
 
 
 class ApprovalsSection(_Section):
@@ -230,7 +244,7 @@ class DocumentsSection(_Section):
 class ReportSection(_Section):
     """``[report]``: published reports."""
 
-    languages: tuple[Literal["en", "es", "so"], ...] = ("en",)
+    languages: tuple[Literal["en", "es", "so"], ...] = Field(default=("en",), min_length=1)
 
 
 # --- [imports] (importers, issue 5) -------------------------------------------------
@@ -428,6 +442,8 @@ def _explain(err: ErrorDetails) -> tuple[str, str]:
         message = "must be " + message.removeprefix("Input should be ")
     elif message.startswith("Input should be "):
         message = "must be " + message.removeprefix("Input should be ")
+    else:  # "Tuple should have at least 1 item after validation, not 0"
+        message = re.sub(r"^\w+ should ", "must ", message).split(" after validation")[0]
     return (message, f"fix the value in {where}")
 
 
