@@ -39,6 +39,7 @@ from aidbooks.importers.records import label
 from aidbooks.importers.run import FileReport
 from aidbooks.importers.run import ImportRun
 from aidbooks.importers.settings import Settings
+from aidbooks.plugins.errors import printable
 from aidbooks.plugins.fsutil import checkpoint
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.policy import load_policy
@@ -66,9 +67,10 @@ def _safe(text: str, scanner: Scanner) -> str:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        shown = str(path)
+    return printable(shown)  # a file name with a newline stays on its line
 
 
 def summary(run: ImportRun, scanner: Scanner) -> list[str]:

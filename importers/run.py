@@ -47,7 +47,7 @@ from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Skip
 from aidbooks.importers.settings import Settings
 from aidbooks.plugins.fsutil import commit_files
-from aidbooks.plugins.fsutil import is_regular_file
+from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.plugins.writer import JOURNAL_NAME
 from aidbooks.plugins.writer import LOCK_NAME  # noqa: F401 (re-exported)
@@ -129,9 +129,10 @@ class ImportRun:
         """
         importers = build(self.settings)
         for path in paths:
-            if path.is_dir():
+            kind, reason = path_kind(path)
+            if kind == "folder":
                 for found in _walk(path):
-                    if not is_regular_file(found):  # a pipe would block identify()
+                    if path_kind(found)[0] != "file":  # a pipe would block identify()
                         self.unrecognised.append(found)
                         continue
                     importer = identify(str(found), importers)
@@ -139,7 +140,7 @@ class ImportRun:
                         self.unrecognised.append(found)
                     else:
                         self.files.append(FileReport(found, importer))
-            elif path.is_file():
+            elif kind == "file":
                 importer = identify(str(path), importers)
                 if importer is None:
                     raise ImportFileError(
@@ -149,14 +150,12 @@ class ImportRun:
                         str(path),
                     )
                 self.files.append(FileReport(path, importer))
-            elif path.exists():
-                raise ImportFileError(
-                    "is not a regular file (a pipe, device or socket)",
-                    "pass the export as downloaded",
-                    str(path),
-                )
+            elif kind == "missing":
+                raise ImportFileError(reason, "check the path", str(path))
             else:
-                raise ImportFileError("no such file or folder", "check the path", str(path))
+                raise ImportFileError(
+                    f"cannot be read ({reason})", "pass the export as downloaded", str(path)
+                )
 
     def parse(self) -> None:
         """Read every collected file (before the books are loaded).

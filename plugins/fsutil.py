@@ -63,12 +63,31 @@ def read_regular_bytes(path: str | os.PathLike[str], limit: int | None = None) -
         os.close(fd)
 
 
-def is_regular_file(path: str | os.PathLike[str]) -> bool:
-    """True if ``path`` is (or links to) a regular file."""
+def path_kind(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """What a path names, never raising: ``(kind, reason)``.
+
+    ``kind`` is ``"file"`` (a regular file, or a link to one), ``"folder"``,
+    ``"special"`` (a pipe, device or socket), ``"missing"`` (nothing there, a
+    dangling link, a part of the path that is a file) or ``"unusable"`` (a link
+    loop, a name too long, no permission to look). ``reason`` says it in words
+    for an error message. ``pathlib``'s own ``exists()``/``is_dir()`` raise for
+    some of these (a name too long), which escaped as internal errors.
+    """
     try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "missing", "no such file or folder"
+    except NotADirectoryError:
+        return "missing", "a part of the path is a file, not a folder"
+    except OSError as exc:
+        return "unusable", (exc.strerror or "cannot be reached").lower()
+    except ValueError:
+        return "unusable", "not a file name"
+    if stat.S_ISREG(mode):
+        return "file", "a file"
+    if stat.S_ISDIR(mode):
+        return "folder", "a folder"
+    return "special", "not a regular file (a pipe, device or socket)"
 
 
 def checkpoint(name: str) -> None:

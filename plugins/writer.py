@@ -77,19 +77,24 @@ def writer_lock(
         cannot be created, or an interrupted write cannot be finished (exit 2).
     """
     path = books_dir / LOCK_NAME
-    lock = filelock.FileLock(str(path), timeout=lock_timeout())
+    timeout = lock_timeout()
+    try:
+        # filelock retries a lock file it cannot create until the timeout, which
+        # would report a read-only folder as "busy" a minute later
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as exc:
+        raise AidbooksError(
+            f"the books' lock cannot be created ({exc.strerror})",
+            "check that the books' folder is writable",
+            str(path),
+        ) from None
+    lock = filelock.FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
     except filelock.Timeout:
         raise AidbooksError(
             busy,
             "wait for it to finish, then run this command again; nothing was written",
-            str(path),
-        ) from None
-    except OSError as exc:
-        raise AidbooksError(
-            f"the books' lock cannot be created ({exc.strerror})",
-            "check that the books' folder is writable",
             str(path),
         ) from None
     try:
