@@ -30,6 +30,7 @@ from pathlib import Path
 import filelock
 
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import STAGED_PREFIX
 from aidbooks.plugins.fsutil import recover
 
 #: The writer lock, in the folder of the main ledger file.
@@ -122,7 +123,8 @@ def _recover(books_dir: Path) -> bool:
 
 
 def finish_interrupted(books_dir: Path) -> bool:
-    """Finish a write a crash interrupted, if its journal is there (cheap otherwise).
+    """Finish a write a crash interrupted, if it left a journal or staged files
+    (two folder listings otherwise).
 
     Returns:
       True if an interrupted write was found and finished.
@@ -130,8 +132,22 @@ def finish_interrupted(books_dir: Path) -> bool:
     Raises:
       AidbooksError: it cannot be finished (see :func:`writer_lock`).
     """
-    if not os.path.lexists(books_dir / JOURNAL_NAME):
+    if not _interrupted(books_dir):
         return False
     with writer_lock(books_dir, "an import is finishing on these books"):
         pass
     return True
+
+
+def _interrupted(books_dir: Path) -> bool:
+    """A journal, or files staged by a write that never reached its commit point."""
+    if os.path.lexists(books_dir / JOURNAL_NAME):
+        return True
+    for folder in (".", *WRITTEN_FOLDERS):
+        try:
+            names = os.listdir(books_dir / folder)
+        except OSError:
+            continue
+        if any(name.startswith(STAGED_PREFIX) for name in names):
+            return True
+    return False
