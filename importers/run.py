@@ -257,12 +257,19 @@ class ImportRun:
             if old and not old.endswith("\n"):
                 old += "\n"
             contents[target] = old + "\n" + text
-        if contents:
-            commit_files(
-                self.books_dir,
-                {target: text.encode("utf-8") for target, text in contents.items()},
-                JOURNAL_NAME,
-            )
+        if not contents:
+            return
+        new_files = [t for t in contents if not (self.books_dir / t).exists()]
+        commit_files(
+            self.books_dir,
+            {target: text.encode("utf-8") for target, text in contents.items()},
+            JOURNAL_NAME,
+        )
+        if new_files:
+            # A new file joins the books through `include "imports/*.beancount"`.
+            # Watchers (Fava) follow the files already included, so the main
+            # file's time is renewed: it now includes more.
+            os.utime(self.ledger)
 
     def _current(self, target: str) -> str | None:
         """The text of a file the import appends to (None if it does not exist).
