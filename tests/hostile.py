@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck
+from hypothesis import Phase
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -105,11 +106,17 @@ ODD_TEXT = ('"', "\r", "\x00", "\n\n", ",,,", "\u2028", "\x85", "\ufeff", "\x1a"
 FUZZ_SCALE = max(1, int(os.environ.get("AIDBOOKS_FUZZ_SCALE", "1") or 1))
 
 
-def budget(examples: int) -> settings:
-    """Hypothesis settings: ``examples`` × ``$AIDBOOKS_FUZZ_SCALE`` examples."""
+def budget(examples: int, shrink: bool = True) -> settings:
+    """Hypothesis settings: ``examples`` × ``$AIDBOOKS_FUZZ_SCALE`` examples.
+
+    ``shrink=False`` for tests whose every example runs whole commands: shrinking
+    them can take many minutes; the failing example is reported as found.
+    """
+    phases = list(Phase) if shrink else [p for p in Phase if p is not Phase.shrink]
     return settings(
         max_examples=examples * FUZZ_SCALE,
         deadline=None,
+        phases=phases,
         suppress_health_check=[
             HealthCheck.too_slow,
             HealthCheck.function_scoped_fixture,

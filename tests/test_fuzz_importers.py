@@ -237,7 +237,7 @@ def init_books(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@budget(12)
+@budget(12, shrink=False)
 @given(export=hostile_export())
 def test_import_command_on_hostile_exports(
     export: tuple[str, bytes, list[str]],
