@@ -38,8 +38,8 @@ system-deps:
 DEMO_KEY := .build/demo.key
 
 demo: setup
-	$(BIN)/aidbooks check ledger/main.beancount
-	@echo "The example fund in ledger/ passes its checks."
+	$(BIN)/aidbooks check --strict ledger/main.beancount
+	@echo "The example fund in ledger/ passes every check, the strict ones too."
 	@test -f $(DEMO_KEY) || $(BIN)/python -c "from pathlib import Path; from aidbooks.plugins.keys import write_key_file; write_key_file(Path('$(DEMO_KEY)'))"
 	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks report ledger/main.beancount --period 2025 --out demo-report
 	@echo "Open $(CURDIR)/demo-report/index.html in a browser (no network needed)."

@@ -544,3 +544,16 @@ def policy_or_finding(options_map: dict[str, Any]) -> tuple[Policy, list[Any]]:
         meta = new_meta(exc.filename or POLICY_FILENAME, exc.lineno or 0)
         message = exc.what + (f". {exc.fix}" if exc.fix else "")
         return Policy(), [PolicyFindingError(meta, message, None)]
+
+
+def key_line(path: str | os.PathLike[str], *keys: str) -> int | None:
+    """Return the line of a dotted key in a policy file, e.g. ``("funds", "legal")``.
+
+    For findings about a valid policy (``aidbooks check policy``); None when the file
+    or the key is not there.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return _locate(text, keys)

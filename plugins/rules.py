@@ -38,6 +38,8 @@ STRICT: dict[str, str] = {
     "clearing": "aidbooks.plugins.clearing",
     "receivables": "aidbooks.plugins.receivables",
     "pending": "aidbooks.plugins.pending",
+    "documents": "aidbooks.plugins.receipts",
+    "fresh": "aidbooks.plugins.fresh",
 }
 
 

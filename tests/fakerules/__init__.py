@@ -1,0 +1,1 @@
+"""Stand-in rule modules for the runner's tests (the real rules live in plugins/)."""
