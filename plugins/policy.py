@@ -180,6 +180,16 @@ class PrivacySection(_Section):
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
 
+    @field_validator("key_file")
+    @classmethod
+    def _key_file(cls, value: str) -> str:
+        # a NUL cannot be in any file name: every file function would raise on it
+        if "\x00" in value or not value.strip():
+            raise ValueError(
+                'must be the path of the key file, like "~/.config/aidbooks/fund.key"'
+            )
+        return value
+
     @field_validator("rounding")
     @classmethod
     def _rounding(cls, value: Decimal) -> Decimal:

@@ -182,6 +182,8 @@ def test_any_policy_loads_or_is_one_clear_error(text: str) -> None:
         ("[report]\nlanguages = []\n", "report.languages: must have at least 1 item"),
         ("[privacy]\nmin_cell = 1e309\n", "privacy.min_cell"),
         ("[approvals]\nthreshold = nan\n", "approvals.threshold"),
+        ('[privacy]\nkey_file = "/tmp/\\u0000x"\n', "privacy.key_file: must be the path"),
+        ('[privacy]\nkey_file = ""\n', "privacy.key_file: must be the path"),
         ("[fund\nname = 1\n", "is not valid TOML"),
         ("\x00", "is not valid TOML"),
     ],
