@@ -75,6 +75,7 @@ ODD_VALUES = (
     '"Etc"',
     '"../../etc/passwd"',
     '"\\u0000"',
+    '"/tmp/\\u0000key"',
     '"' + "x" * 400 + '"',
     '"%Y-%m-%d %Q"',
     '"actblue"',
