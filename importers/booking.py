@@ -117,6 +117,11 @@ class Source:
       money_account: The account whose balance the export describes.
       fee_channel: ``Expenses:Fees:<fee_channel>``.
       target: The file under ``imports/`` the entries go to (without suffix).
+      id_shape: A regular expression every id and reference of this platform
+        matches, where the platform's format is known (Venmo: digits; PayPal:
+        17 upper-case letters and digits); empty: any token :data:`_SAFE_ID`
+        allows. A cell that does not fit is not written, so a malformed export
+        cannot pass a name glued to digits off as an id.
     """
 
     prefix: str
@@ -124,6 +129,7 @@ class Source:
     money_account: str
     fee_channel: str
     target: str
+    id_shape: str = ""
 
 
 @dataclass
@@ -309,7 +315,11 @@ class Session:
             except _RowError as exc:
                 out.problems.append(Problem(record.lineno, exc.what, exc.fix))
                 continue
-            hit = self._scan(entry) or _odd_token(record) or self._currency_refused(entry)
+            hit = (
+                self._scan(entry)
+                or _odd_token(record, source)
+                or self._currency_refused(entry)
+            )
             if hit:
                 out.problems.append(Problem(record.lineno, *hit))
                 continue
@@ -413,7 +423,9 @@ class Session:
             # declared by hand later than this grant: the recipients rule reports it
 
     def _entry(self, record: Record, source: Source, filename: str) -> data.Transaction:
-        if not _SAFE_ID.fullmatch(record.id):
+        if not _is_id(record.id, source) or not all(
+            _is_id(extra, source) for extra in record.extra_ids
+        ):
             raise _RowError(
                 "the id column does not hold a platform id",
                 "check that the export (or the column mapping) names the id column",
@@ -638,14 +650,29 @@ def _time_words_only(text: str) -> bool:
     return all(_time_word(word) for word in _WORD.findall(text))
 
 
-def _odd_token(record: Record) -> tuple[str, str] | None:
+@lru_cache(maxsize=32)
+def _shape(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _is_id(value: str, source: Source) -> bool:
+    """True if ``value`` may be written as one of ``source``'s ids."""
+    if not _SAFE_ID.fullmatch(value):
+        return False
+    return not source.id_shape or _shape(source.id_shape).fullmatch(value) is not None
+
+
+def _odd_token(record: Record, source: Source) -> tuple[str, str] | None:
     """(what, fix) if a platform reference about to be written is not one.
 
     Runs after the personal-data scan, so an e-mail in a reference column is
     reported as such.
     """
+    own = f"{source.prefix}-ref"  # a reference to another row of the same platform
     for key, value in record.meta.items():
-        if _MACHINE_KEYS.fullmatch(key) and not _SAFE_ID.fullmatch(value):
+        if _MACHINE_KEYS.fullmatch(key) and not (
+            _is_id(value, source) if key == own else _SAFE_ID.fullmatch(value)
+        ):
             return (
                 f"the column written as '{key}' does not hold a platform reference",
                 "check that the export has the platform's own columns",

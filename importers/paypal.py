@@ -207,7 +207,14 @@ class PayPalImporter(ExportImporter):
 
     @property
     def source(self) -> Source:
-        return Source("paypal", "PayPal", "Assets:Platform:PayPal", "PayPal", "paypal")
+        return Source(
+            "paypal",
+            "PayPal",
+            "Assets:Platform:PayPal",
+            "PayPal",
+            "paypal",
+            id_shape="[0-9A-Z]{17}",
+        )
 
     def sniff(self, head: str) -> bool:
         return find_header(head, (names for _, _, names in LAYOUTS)) is not None

@@ -169,7 +169,7 @@ def parse_date(text: str, order: str) -> dt.date:
         year += 2000
     try:
         return dt.date(year, values["M"], values["D"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the date is not a real calendar date") from None
 
 
@@ -181,7 +181,7 @@ def parse_clock(text: str) -> dt.time:
     hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return dt.time(hour, minute, second)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the time of day is out of range") from None
 
 
@@ -218,7 +218,7 @@ def _build(
         return dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the timestamp is not a real date and time") from None
 
 
