@@ -19,6 +19,7 @@ command on ``aidbooks init`` books and checks what it leaves on disk.
 
 from __future__ import annotations
 
+import logging
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +38,7 @@ from aidbooks.importers.mapped import MappedImporter
 from aidbooks.importers.money import MAX_PLACES
 from aidbooks.importers.money import MoneyError
 from aidbooks.importers.money import parse_amount
+from aidbooks.importers.paypal import PayPalImporter
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.run import ACCOUNTS_FILE
 from aidbooks.importers.run import ImportRun
@@ -288,3 +290,30 @@ def test_rows_dated_at_the_ends_of_the_calendar(tmp_path: Path) -> None:
     outcome, report = import_dry(path)
     assert outcome == "imported"
     assert report.count("'Datetime': the year is out of range") == 3, report
+
+
+def test_fava_import_page_logs_no_personal_data(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Fava's import page (``extract``) logs changed rows and rejected rows; a name
+    shifted into the status column must not reach Fava's log."""
+    source = next(s for s in seeds() if s.name == "activity-en.csv")
+    text = seed_text(source)
+    first = tmp_path / "first.csv"
+    first.write_text(text)
+    importer = PayPalImporter(CONF)
+    existing = importer.extract(str(first), [])
+    later = tmp_path / "later.csv"
+    later.write_text(
+        text.replace(
+            '"Donation Payment","Completed"', '"Donation Payment","Quixtarr Zeb"'
+        ).replace(
+            '"General Payment","Completed","USD","-200.00"',
+            '"General Payment","Completed","USD","x"',
+        )
+    )
+    with caplog.at_level(logging.WARNING, logger="aidbooks.import"):
+        importer.extract(str(later), existing)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "changed from" in logged  # the status change was logged ...
+    assert not leaks(logged), logged  # ... without the cell
