@@ -71,6 +71,7 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import normal_status
 from aidbooks.importers.settings import Settings
 from aidbooks.importers.timeparse import ABBREVIATIONS
 from aidbooks.plugins import accounts
@@ -362,7 +363,11 @@ class Session:
             return False
         stored = namespace[record.id]
         token = record.status_token
-        if stored is not None and token is not None and stored != token:
+        if (
+            stored is not None
+            and token is not None
+            and (normal_status(stored) or stored) != (normal_status(token) or token)
+        ):
             out.changed.append(
                 Changed(record.lineno, record.id, stored, token, record.token_is_money)
             )
@@ -437,7 +442,13 @@ class Session:
             meta[f"{source.prefix}-id-{n}"] = extra
         meta.update(record.meta)
         if record.status_token is not None:
-            meta[f"{source.prefix}-status"] = record.status_token
+            token = normal_status(record.status_token)
+            if token is None:
+                raise _RowError(
+                    "the status column does not hold a known status",
+                    "check that the export has the platform's own columns",
+                )
+            meta[f"{source.prefix}-status"] = token
         if record.timestamp:
             if not _time_words_only(record.timestamp):
                 raise _RowError(

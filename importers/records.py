@@ -211,6 +211,24 @@ def label(text: str) -> str:
     return UNKNOWN_STATUS
 
 
+def normal_status(text: str) -> str | None:
+    """A status as the books keep it (``<prefix>-status``), or None if it is not one.
+
+    Only a known status word (:data:`STATUS_WORDS`), alone or followed by an
+    amount, with its first letter capitalised and the rest in lower case —
+    ``Completed``, ``Partially refunded``, ``Refunded 20.00`` — whatever the
+    cell's case: the books never take the cell's own text, and two spellings of
+    one status are one status.
+    """
+    if label(text) in (UNKNOWN_STATUS, "empty"):
+        return None
+    words = " ".join(text.split())
+    match = _WITH_AMOUNT.fullmatch(words)
+    word, amount = (match.group(1), " " + match.group(2)) if match else (words, "")
+    folded = word.casefold()
+    return folded[:1].upper() + folded[1:] + amount
+
+
 def not_final(status: str) -> str:
     """The skip reason for a row whose status is not final."""
     shown = label(status)
