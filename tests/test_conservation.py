@@ -124,6 +124,8 @@ def test_report_totals_equal_the_sums_of_the_exports(
 
     code, out, err = invoke(runner, "import", str(downloads), "--ledger", ledger)
     assert code == 0, out + err
+    # the exports stay where they are, as they were: aidbooks never deletes them
+    assert all((downloads / e.name).read_bytes() == e.payload for e in exports)
     assert "not recognised" not in out, out
     assert not leaks(out + err) and not leaks(tree_text(books))
     code, out, err = invoke(runner, "check", ledger)

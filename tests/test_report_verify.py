@@ -24,6 +24,9 @@ from beancount.core.amount import Amount
 
 from aidbooks.reports.manifest import Link
 from aidbooks.reports.manifest import Manifest
+from aidbooks.reports.manifest import sha256
+from aidbooks.reports.model import PublicReport
+from aidbooks.reports.publish import render_files
 from aidbooks.reports.verify import Books
 from aidbooks.reports.verify import verify_folder
 from tests.helpers import LEDGER
@@ -424,3 +427,43 @@ def test_a_damaged_report_folder_never_crashes_verify(
                 "internal error" not in result.stderr and "Traceback" not in result.stderr
             )
             assert result.returncode == 1 or len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_consistent_forgery_is_caught_only_with_the_books(
+    reports: Path, books: Books, tmp_path: Path
+) -> None:
+    """What a donor's ``verify`` cannot catch (the threat model says so): someone who
+    rewrites report.json consistently (two channels' names swapped: every sum still
+    holds), renders the pages again and fixes up the manifest. The chain link of the
+    *next* report, or an auditor with the books and key, catches it."""
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    report = PublicReport.model_validate_json((folder / "report.json").read_bytes())
+    manifest = Manifest.model_validate_json((folder / "manifest.json").read_bytes())
+    first, second, *rest = report.channels
+    swapped = [
+        first.model_copy(update={"name": second.name}),
+        second.model_copy(update={"name": first.name}),
+        *rest,
+    ]
+    forged, files = render_files(
+        report.model_copy(update={"channels": swapped, "artifacts": {}}),
+        manifest.formats,
+        manifest.languages,
+    )
+    assert forged.channels != report.channels
+    for name, payload in files.items():
+        (folder / name).write_bytes(payload)
+    fixed = manifest.model_copy(
+        update={"artifacts": {name: sha256(payload) for name, payload in files.items()}}
+    )
+    (folder / "manifest.json").write_text(fixed.to_json())
+    assert verify_folder(folder).ok  # alone, the folder is self-consistent
+    caught = verify_folder(folder, books)
+    assert not caught.ok
+    assert any("report.json: channels/" in d for d in caught.differences), (
+        caught.differences
+    )
+    # Q2, published after, chained the genuine Q1: with it beside, the forgery shows
+    shutil.copytree(reports / "2025-Q2", tmp_path / "2025-Q2")
+    assert not verify_folder(tmp_path / "2025-Q2").ok
