@@ -275,6 +275,9 @@ def test_a_downloads_folder_full_of_odd_files(
     assert_clean(result.returncode, result.stdout, result.stderr)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("left alone") == 5, result.stdout
+    # the summary names the files, as they are called (the threat model says so)
+    assert "zero.csv: not recognised, left alone" in result.stdout
+    assert "new\\nline.csv (Venmo statement)" in result.stdout  # escaped, on one line
     # the same statement under two names: imported once, a duplicate the second time
     assert "11 imported" in result.stdout and "11 duplicates" in result.stdout
 
