@@ -260,11 +260,19 @@ class ImportRun:
         if not contents:
             return
         new_files = [t for t in contents if not (self.books_dir / t).exists()]
-        commit_files(
-            self.books_dir,
-            {target: text.encode("utf-8") for target, text in contents.items()},
-            JOURNAL_NAME,
-        )
+        try:
+            commit_files(
+                self.books_dir,
+                {target: text.encode("utf-8") for target, text in contents.items()},
+                JOURNAL_NAME,
+            )
+        except OSError as exc:  # a full disk, a read-only folder: before the commit
+            raise ImportFileError(
+                f"the books cannot be written ({exc.strerror})",
+                "free some space or fix the permissions, then import again; "
+                "nothing was written",
+                str(self.books_dir),
+            ) from None
         if new_files:
             # A new file joins the books through `include "imports/*.beancount"`.
             # Watchers (Fava) follow the files already included, so the main

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import select
 import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -304,3 +306,34 @@ def test_replacing_a_report_killed_at_each_step(
         assert state == old and with_books == 1  # the old report, of the old books
     else:
         assert state != old and with_books == 0  # the new report, of these books
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of a signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_leaves_the_books_untouched(
+    base: Path, key: Path, tmp_path: Path
+) -> None:
+    """A write that fails half way (here the file size limit, as a full disk would)
+    is one line, exit 2, and the books are as before — no staged file left."""
+    books = tmp_path / "books"
+    shutil.copytree(base, books)
+    before = tree_digest(books)
+    done = subprocess.run(
+        _import_args(books),
+        env=_env(key),
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=_file_size_limit(1500),
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "the books cannot be written (File too large)" in lines[0]
+    assert "nothing was written" in lines[0]
+    assert tree_digest(books) == before
