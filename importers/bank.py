@@ -287,7 +287,7 @@ class OfxImporter(ExportImporter):
         parsed = Parsed()
         position = 0
         for number, statement in enumerate(ofx.statements):
-            transactions = list(statement.transactions)
+            transactions = list(statement.transactions or ())  # no BANKTRANLIST: none
             stamps = raw_dates[position : position + len(transactions)]
             where = lines[position : position + len(transactions)]
             position += len(transactions)

@@ -317,3 +317,13 @@ def test_fava_import_page_logs_no_personal_data(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "changed from" in logged  # the status change was logged ...
     assert not leaks(logged), logged  # ... without the cell
+
+
+def test_an_ofx_statement_without_a_transaction_list(tmp_path: Path) -> None:
+    """Found by atheris: a statement without <BANKTRANLIST> crashed the OFX importer."""
+    text = next(s for s in seeds() if s.name == "checking-2025-06.ofx").read_text()
+    start, end = text.index("<BANKTRANLIST>"), text.index("</BANKTRANLIST>")
+    path = tmp_path / "no-list.ofx"
+    path.write_text(text[:start] + text[end + len("</BANKTRANLIST>") :])
+    outcome, report = import_dry(path)
+    assert outcome == "imported" and "0 rows read" in report, report
