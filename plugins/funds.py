@@ -86,6 +86,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
@@ -346,6 +347,96 @@ def validate(
                 )
             )
     return errors
+
+
+@dataclass
+class FundFlow:
+    """One fund over a period (see :func:`flows`): opening + received - spent = closing.
+
+    Attributes:
+      name: The fund.
+      restricted: Whether the policy restricts it.
+      opening: Its balance before the period, plus opening balances booked in it.
+      received: Money it received in the period (donations, bail returned, releases
+        to it).
+      spent: Money it spent in the period (grants, bail posted, releases from it).
+    """
+
+    name: str
+    restricted: bool
+    opening: Decimal = _ZERO
+    received: Decimal = _ZERO
+    spent: Decimal = _ZERO
+
+    @property
+    def closing(self) -> Decimal:
+        """The balance at the end of the period."""
+        return self.opening + self.received - self.spent
+
+
+def flows(
+    entries: list[data.Directive],
+    policy: Policy,
+    begin: dt.date | None = None,
+    end: dt.date | None = None,
+) -> dict[str, FundFlow]:
+    """Every declared fund's opening, received, spent and closing (one pass).
+
+    Postings are attributed to funds as the rule does (the posting's ``fund:``, else
+    the transaction's, else ``general``; undeclared funds are left out), in the
+    fund's currency. Received and spent are the credits and debits of the
+    fund-balance postings, as in the published report; postings to
+    ``Equity:Opening-Balances`` count as opening.
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy.
+      begin: The first day of the period (default: the beginning of the books).
+      end: The day after the period (default: after the end of the books).
+
+    Returns:
+      Fund name -> its flows, ``general`` first, then the policy's funds in order.
+    """
+    known = policy.fund_names()
+    found = {GENERAL_FUND: FundFlow(GENERAL_FUND, False)}
+    for name, fund in policy.funds.items():
+        found[name] = FundFlow(name, fund.restricted)
+    currency = policy.fund.currency
+    opening_account = accounts.OPENING
+    facts: dict[str, tuple[int, bool]] = {}  # account -> (kind, opening balances?)
+    transaction = data.Transaction
+    for entry in entries:
+        if type(entry) is not transaction:
+            continue
+        date = entry.date
+        if end is not None and date >= end:
+            break
+        before = begin is not None and date < begin
+        txn_fund = entry.meta.get(FUND, GENERAL_FUND)
+        for posting in entry.postings:
+            account = posting.account
+            fact = facts.get(account)
+            if fact is None:
+                fact = facts[account] = (
+                    _kind(account),
+                    account == opening_account or account.startswith(opening_account + ":"),
+                )
+            units = posting.units
+            if not fact[0] or units is None or units.currency != currency:
+                continue
+            pmeta = posting.meta
+            fund = pmeta[FUND] if pmeta is not None and FUND in pmeta else txn_fund
+            if fund not in known or not isinstance(units.number, Decimal):
+                continue
+            flow = found[fund]
+            number = units.number
+            if before or fact[1]:
+                flow.opening -= number
+            elif number < 0:
+                flow.received -= number
+            else:
+                flow.spent += number
+    return found
 
 
 __plugins__ = (as_plugin(validate),)
