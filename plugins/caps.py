@@ -69,6 +69,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
+from typing import cast
 
 from beancount.core import data
 
@@ -155,7 +156,10 @@ def windows(
     main = policy.fund.currency
     found: list[Household] = []
     for key, window in state.items():
-        recipient, currency = (key, main) if isinstance(key, str) else key
+        if isinstance(key, str):
+            recipient, currency = key, main
+        else:
+            recipient, currency = cast(Key, key)
         inside = [(day, amount) for day, amount in window.grants if day > cutoff]
         if not inside:
             continue

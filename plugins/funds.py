@@ -360,6 +360,8 @@ class FundFlow:
       received: Money it received in the period (donations, bail returned, releases
         to it).
       spent: Money it spent in the period (grants, bail posted, releases from it).
+      spent_since: What it spent from the ``since`` day of :func:`flows` to the end
+        of the period (how fast it is spending lately).
     """
 
     name: str
@@ -367,6 +369,7 @@ class FundFlow:
     opening: Decimal = _ZERO
     received: Decimal = _ZERO
     spent: Decimal = _ZERO
+    spent_since: Decimal = _ZERO
 
     @property
     def closing(self) -> Decimal:
@@ -379,6 +382,7 @@ def flows(
     policy: Policy,
     begin: dt.date | None = None,
     end: dt.date | None = None,
+    since: dt.date | None = None,
 ) -> dict[str, FundFlow]:
     """Every declared fund's opening, received, spent and closing (one pass).
 
@@ -393,6 +397,8 @@ def flows(
       policy: The fund's policy.
       begin: The first day of the period (default: the beginning of the books).
       end: The day after the period (default: after the end of the books).
+      since: Also sum what each fund spent from this day to ``end`` (any day, even
+        before ``begin``), into ``spent_since``.
 
     Returns:
       Fund name -> its flows, ``general`` first, then the policy's funds in order.
@@ -412,6 +418,7 @@ def flows(
         if end is not None and date >= end:
             break
         before = begin is not None and date < begin
+        recent = since is not None and date >= since
         txn_fund = entry.meta.get(FUND, GENERAL_FUND)
         for posting in entry.postings:
             account = posting.account
@@ -430,6 +437,8 @@ def flows(
                 continue
             flow = found[fund]
             number = units.number
+            if recent and number > 0 and not fact[1]:
+                flow.spent_since += number
             if before or fact[1]:
                 flow.opening -= number
             elif number < 0:
