@@ -33,6 +33,8 @@ from __future__ import annotations
 import errno
 import gc
 import ipaddress
+import os
+import re
 import signal
 import sys
 import types
@@ -213,14 +215,17 @@ def _bind(server: Any, host: str, port: int) -> None:
     try:
         server.prepare()
     except OSError as exc:
-        cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
-        if cause.errno == errno.EADDRINUSE:
+        # cheroot folds the bind errors into one message: "... [Errno 98] Address
+        # already in use)"; the last errno in it is the one that counted.
+        codes = re.findall(r"\[Errno (\d+)\]", str(exc))
+        code = int(codes[-1]) if codes else exc.errno
+        if code == errno.EADDRINUSE:
             raise AidbooksError(
                 f"port {port} on {host} is already in use",
                 "choose another with --port N (--port 0 takes any free port), or stop "
                 "the program that uses it",
             ) from None
-        reason = cause.strerror or type(cause).__name__
+        reason = os.strerror(code) if code else type(exc).__name__
         raise AidbooksError(
             f"cannot listen on {host} port {port} ({reason})",
             "choose another --port (ports below 1024 need administrator rights)",
