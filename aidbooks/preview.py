@@ -50,11 +50,13 @@ class PreviewCell:
     """One number of the preview.
 
     Attributes:
+      id: The report's cell id (``categories/Rent/amount``).
       text: The value as it would be published (rounded), or empty when hidden.
       hidden: True when the report would suppress it.
       reason: Why it is hidden (empty when shown).
     """
 
+    id: str
     text: str
     hidden: bool = False
     reason: str = ""
@@ -123,11 +125,13 @@ def preview(
 
     def shown(cell: Cell) -> PreviewCell:
         if cell.id in hidden:
-            return PreviewCell("", True, _reason(cell, cell.id in primary, min_cell))
+            return PreviewCell(
+                cell.id, "", True, _reason(cell, cell.id in primary, min_cell)
+            )
         value = rounded.get(cell.id, cell.value)
         if cell.measure in ("count", "distinct"):
-            return PreviewCell(f"{int(value):,}")
-        return PreviewCell(f"{Decimal(value):,}")
+            return PreviewCell(cell.id, f"{int(value):,}")
+        return PreviewCell(cell.id, f"{Decimal(value):,}")
 
     tables: list[PreviewTable] = []
     for name in sorted(by_table, key=_table_position):

@@ -328,3 +328,36 @@ def test_the_page_matches_the_library(tmp_path: Path) -> None:
     assert overview.findings == 0
     assert overview.preview is not None and overview.preview.period == "2025-Q4"
     assert [w.status for w in overview.waiting] == ["pending", "pending"]
+
+
+@pytest.mark.parametrize("label", ["2025-Q1", "2025-Q4"])
+def test_the_preview_is_what_the_report_publishes(label: str) -> None:
+    """Every number of the preview is the report's, and hidden exactly when it is."""
+    from aidbooks.preview import preview  # noqa: PLC0415
+    from aidbooks.reports import aggregate  # noqa: PLC0415
+    from aidbooks.reports import disclose  # noqa: PLC0415
+    from aidbooks.reports import parse_period  # noqa: PLC0415
+    from aidbooks.reports.disclosure import published_values  # noqa: PLC0415
+
+    entries, _errors, options = load_books(LEDGER)
+    policy = load_policy(LEDGER.parent / "aidbooks.toml")
+    period = parse_period(label)
+    shown = preview(entries, options, policy, period, dt.date(2025, 12, 31))
+    report = disclose(aggregate(entries, options, policy, period), policy)
+    published = published_values(report)
+    cells = [c for t in shown.tables for _row, line in t.rows for c in line if c]
+    assert len(cells) == shown.total
+    assert sum(c.hidden for c in cells) == shown.hidden == report.privacy.suppressed
+    assert not shown.partial
+    compared = 0
+    for cell in cells:
+        if cell.id not in published:
+            continue  # medians and household counts are not in published_values
+        value = published[cell.id]
+        assert cell.hidden == (value is None), cell.id
+        if value is not None:
+            assert cell.text.replace(",", "") == str(value), cell.id
+            compared += 1
+    assert compared > 50
+    if label == "2025-Q1":
+        assert any(c.hidden for c in cells)

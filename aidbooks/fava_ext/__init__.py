@@ -44,6 +44,7 @@ from fava.core.filters import Match
 from fava.ext import FavaExtensionBase
 from flask import request
 
+from aidbooks.overview import LOW_DAYS
 from aidbooks.overview import Overview
 from aidbooks.overview import Scope
 from aidbooks.overview import build
@@ -117,6 +118,8 @@ class Aid(FavaExtensionBase):
     """The "Aid" page (``templates/Aid.html``)."""
 
     report_title = "Aid"
+    #: A fund is close to empty with fewer days left than this.
+    low_days = LOW_DAYS
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)
