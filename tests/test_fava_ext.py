@@ -313,6 +313,19 @@ def test_an_invalid_policy_is_shown_and_fava_keeps_working(tmp_path: Path) -> No
     assert not tree.xpath("//section")
     assert client.get("/test-fund/income_statement/").status_code == 200
     assert client.get("/test-fund/api/income_statement").status_code == 200
+    # fixing aidbooks.toml reloads the books on the next page (Fava does not watch it)
+    extension = app.config["LEDGERS"].ledgers[0].extensions.get_extension("Aid")
+    loads = extension.loads
+    (main.parent / "aidbooks.toml").write_text('[caps]\nper_household = "100.00"\n')
+    tree = page(client, "test-fund")
+    assert extension.loads == loads + 1
+    assert not tree.xpath("//*[@id='aid-problem']")
+    # the new cap: 520.00 (R2) is over it, 80.00 (R1) at 80% of it
+    near = rows(tree, "//*[@id='aid-caps']//tr[@data-recipient]")
+    assert [(r[0], r[3]) for r in near] == [(R2, "520"), (R1, "80")]
+    assert {d.get("data-check") for d in tree.xpath("//div[@class='check']")} == {"caps"}
+    page(client, "test-fund")
+    assert extension.loads == loads + 1  # unchanged since: no more reloads
 
 
 def test_the_page_matches_the_library(tmp_path: Path) -> None:

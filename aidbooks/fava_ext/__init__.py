@@ -15,7 +15,9 @@ of the next quarter's public report with the numbers it would suppress.
 after every (re)load; it reads the policy, runs the checks and builds the overview
 of the whole books there, so a request only renders what is ready. A view under
 Fava's time or account filter is built on its first request and kept until the
-next load (at most :data:`KEEP` filtered views).
+next load (at most :data:`KEEP` filtered views). Fava reloads the books when a
+ledger file changes; a change to ``aidbooks.toml``, which Fava does not watch,
+reloads them too, on the next page (:meth:`Aid.before_request`).
 
 Fava's filters: the time filter sets the funds' period and the day the other
 sections look at (grants waiting are those dated inside it); the account filter
@@ -71,6 +73,8 @@ class _Loaded:
 
     def __init__(self, ledger: Any) -> None:
         self.path = Path(ledger.beancount_file_path)
+        self.policy_path = policy_path_for(self.path)
+        self.policy_stamp = _stamp(self.policy_path)
         self.books = (ledger.all_entries, list(ledger.load_errors), ledger.options)
         self.error = ""
         self.policy: Policy | None = None
@@ -79,7 +83,7 @@ class _Loaded:
         self.views: OrderedDict[ViewKey, Overview] = OrderedDict()
         self.lock = threading.Lock()
         try:
-            self.policy = load_policy(policy_path_for(self.path))
+            self.policy = load_policy(self.policy_path)
         except AidbooksError as exc:
             self.error = exc.line()
             return
@@ -136,6 +140,19 @@ class Aid(FavaExtensionBase):
         self.compute_seconds = time.perf_counter() - start
         self.loads += 1
 
+    def before_request(self) -> None:
+        """Reload the books when ``aidbooks.toml`` changed (Fava does not watch it).
+
+        The rules that run during the load read the policy too, so the whole load
+        is redone, as Fava does for a changed ledger file (and, like Fava, only for
+        pages, not for its JSON API).
+        """
+        loaded = self._loaded
+        if loaded is None or request.blueprint == "json_api":
+            return
+        if _stamp(loaded.policy_path) != loaded.policy_stamp:
+            self.ledger.load_file()
+
     # ------------------------------------------------------------ for the template
     @property
     def problem(self) -> str:
@@ -164,6 +181,15 @@ class Aid(FavaExtensionBase):
         if self._loaded is None:  # Fava always loads first; a safety net only
             self._loaded = _Loaded(self.ledger)
         return self._loaded
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(mtime, size) of a file, or None when it is missing."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
 
 
 def _scope(time: str, account: str) -> Scope:
