@@ -349,6 +349,10 @@ def validate(
     return errors
 
 
+#: The accounts whose postings make up fund balances (DESIGN.md, "The books").
+_FUND_ACCOUNTS = ("Income:", "Expenses:", accounts.EQUITY, accounts.RECEIVABLE)
+
+
 @dataclass
 class FundFlow:
     """One fund over a period (see :func:`flows`): opening + received - spent = closing.
@@ -409,7 +413,8 @@ def flows(
         found[name] = FundFlow(name, fund.restricted)
     currency = policy.fund.currency
     opening_account = accounts.OPENING
-    facts: dict[str, tuple[int, bool]] = {}  # account -> (kind, opening balances?)
+    moves_funds = _FUND_ACCOUNTS
+    facts: dict[str, tuple[bool, bool]] = {}  # account -> (moves funds?, opening?)
     transaction = data.Transaction
     for entry in entries:
         if type(entry) is not transaction:
@@ -425,7 +430,7 @@ def flows(
             fact = facts.get(account)
             if fact is None:
                 fact = facts[account] = (
-                    _kind(account),
+                    account.startswith(moves_funds),
                     account == opening_account or account.startswith(opening_account + ":"),
                 )
             units = posting.units
