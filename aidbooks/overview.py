@@ -3,7 +3,7 @@
 :func:`build` turns loaded books into an :class:`Overview`, section by section:
 
 * **funds** — every fund's opening, received, spent and closing balance over the
-  period shown (:func:`aidbooks.plugins.funds.flows`, the rule's own attribution),
+  period shown (:func:`aidbooks.plugins.fundflows.flows`, the rule's attribution),
   how many days its balance would last at the pace it spent over the last
   :data:`LOW_LOOKBACK_DAYS` days, and whether it is *close to empty*: fewer than
   :data:`LOW_DAYS` days left, or a balance at or below zero;
@@ -59,7 +59,7 @@ from aidbooks.plugins import accounts
 from aidbooks.plugins import caps
 from aidbooks.plugins import clearing
 from aidbooks.plugins import fresh
-from aidbooks.plugins import funds
+from aidbooks.plugins import fundflows
 from aidbooks.plugins import pending
 from aidbooks.plugins import receivables
 from aidbooks.plugins.conventions import RECIPIENT
@@ -383,7 +383,7 @@ def _funds(
     if last is None:
         return ()
     since = last - dt.timedelta(days=LOW_LOOKBACK_DAYS - 1)
-    flows = funds.flows(entries, policy, begin, end, since)
+    flows = fundflows.flows(entries, policy, begin, end, since)
     lines = []
     for name, flow in flows.items():
         pace = flow.spent_since

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient
 
 import aidbooks.fava_ext
 from aidbooks.books import load_books
-from aidbooks.plugins import funds
+from aidbooks.plugins import fundflows
 from aidbooks.plugins.policy import load_policy
 from tests.helpers import LEDGER
 from tests.report_fixtures import copy_ledger
@@ -86,7 +86,7 @@ def test_example_page_has_every_section_and_the_funds_numbers(
         assert tree.xpath(f"//section[@id='aid-{section}']"), section
     assert "The books end on 2025-12-31" in text(tree.xpath("//*[@id='aid-scope']")[0])
     policy = load_policy(LEDGER.parent / "aidbooks.toml")
-    expected = funds.flows(list(ledger.all_entries), policy, dt.date(2025, 1, 1))
+    expected = fundflows.flows(list(ledger.all_entries), policy, dt.date(2025, 1, 1))
     shown = {tr.get("data-fund"): tr for tr in tree.xpath("//tr[@data-fund]")}
     assert list(shown) == ["legal", "rent", "general"]  # restricted first
     for name, flow in expected.items():
@@ -120,7 +120,7 @@ def test_time_filter_sets_the_period_and_the_day(example: tuple[FlaskClient, Any
         tree.xpath("//*[@id='aid-scope']")[0]
     )
     policy = load_policy(LEDGER.parent / "aidbooks.toml")
-    expected = funds.flows(
+    expected = fundflows.flows(
         list(ledger.all_entries), policy, dt.date(2025, 4, 1), dt.date(2025, 7, 1)
     )
     for tr in tree.xpath("//tr[@data-fund]"):

@@ -1,6 +1,6 @@
 """The rules' public state for the treasurer's page agrees with the rules' findings.
 
-``funds.flows``, ``caps.windows``, ``clearing.open_amounts``,
+``fundflows.flows``, ``caps.windows``, ``clearing.open_amounts``,
 ``receivables.outstanding``, ``pending.waiting`` and ``fresh.reconciliations``
 expose what the rules compute. Each must say exactly what the rule's findings say
 (an item the state calls late is a finding, and nothing else is), and the numbers
@@ -22,7 +22,7 @@ from aidbooks.books import load_books
 from aidbooks.plugins import caps
 from aidbooks.plugins import clearing
 from aidbooks.plugins import fresh
-from aidbooks.plugins import funds
+from aidbooks.plugins import fundflows
 from aidbooks.plugins import pending
 from aidbooks.plugins import receivables
 from aidbooks.plugins.policy import Policy
@@ -90,7 +90,7 @@ def test_fund_flows_match_the_postings_and_the_report(
     (entries, _errors, options), policy = example
     period = parse_period(label)
     end = period.end + dt.timedelta(days=1)
-    found = funds.flows(entries, policy, period.start, end)
+    found = fundflows.flows(entries, policy, period.start, end)
     assert list(found) == ["general", "legal", "rent"]
     expected = recomputed_funds(entries, policy, period.start, end)
     cells = {
@@ -109,17 +109,17 @@ def test_fund_flows_match_the_postings_and_the_report(
 def test_fund_flows_spent_since(example: tuple[Books, Policy]) -> None:
     (entries, _errors, _options), policy = example
     since = dt.date(2025, 10, 3)
-    found = funds.flows(entries, policy, dt.date(2025, 1, 1), None, since)
-    later = funds.flows(entries, policy, since, None)
+    found = fundflows.flows(entries, policy, dt.date(2025, 1, 1), None, since)
+    later = fundflows.flows(entries, policy, since, None)
     for name, flow in found.items():
         assert flow.spent_since == later[name].spent > 0
 
 
 def test_overspent_fund_closes_below_zero() -> None:
     entries, policy = fixture("funds-fail")
-    flows = funds.flows(entries, policy)
+    flows = fundflows.flows(entries, policy)
     end = dt.date(2025, 1, 4)  # after the first overspending (2025-01-03, -60.00)
-    assert funds.flows(entries, policy, None, end)["legal"].closing == Decimal("-60.00")
+    assert fundflows.flows(entries, policy, None, end)["legal"].closing == Decimal("-60.00")
     assert set(flows) == {"general", "legal", "rent", "pantry"}
 
 
