@@ -43,6 +43,8 @@ FAVA_LINES: tuple[str, ...] = (
     # importers (issue 5): Fava's import page runs import_config.py on downloads/
     '{{ open_date }} custom "fava-option" "import-config" "import_config.py"',
     '{{ open_date }} custom "fava-option" "import-dirs" "downloads"',
+    # the treasurer's page "Aid" (issue 7): aidbooks/fava_ext
+    '{{ open_date }} custom "fava-extension" "aidbooks.fava_ext"',
 )
 
 #: Template file -> where it goes in the new books.
