@@ -45,6 +45,7 @@ import click
 
 from aidbooks.books import ledger_path
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.writer import finish_interrupted
 
 #: The flag that lets ``--host`` name an address other computers can reach.
 DANGER_FLAG = "--i-understand-fava-has-no-login"
@@ -159,6 +160,7 @@ def serve(
     """
     warning = check_host(host, allow_any_host)
     path = ledger_path(file)
+    finish_interrupted(path.parent)  # Fava must never show an import half done
     from cheroot.wsgi import Server  # noqa: PLC0415 (lazy: the CLI stays fast)
     from fava.application import create_app  # noqa: PLC0415
 

@@ -8,9 +8,9 @@
 * Intake volunteers issuing codes at the same moment (``aidbooks code new
   --ledger``): every printed code is declared in the books (before issue 9 the
   read-append-replace of ``codes.beancount`` could drop one).
-* An import while Fava serves the books: Fava, over real HTTP, shows the new
-  entries without a restart — also when the import creates a file under
-  ``imports/`` that Fava was not watching yet.
+* An import while ``aidbooks serve`` (Fava) serves the books: Fava, over real
+  HTTP, shows the new entries without a restart — also when the import creates a
+  file under ``imports/`` that Fava was not watching yet.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -35,6 +34,7 @@ from tests.helpers import BIN
 from tests.helpers import invoke
 from tests.hostile import tree_digest
 from tests.importing import DATA
+from tests.serving import start
 
 VENMO = DATA / "venmo" / "statement-2025-05.csv"
 PAYPAL = DATA / "paypal" / "activity-en.csv"
@@ -185,42 +185,15 @@ def test_codes_issued_at_the_same_moment_are_all_declared(
 
 
 # ------------------------------------------------------------------ Fava
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextlib.contextmanager
 def fava(ledger: Path, key: Path) -> Iterator[str]:
-    """Fava serving ``ledger`` on a free loopback port; yields its base URL."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(BIN / "fava"), "--host", "127.0.0.1", "--port", str(port), str(ledger)],
-        env=_env(key),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+    """``aidbooks serve`` on a free loopback port; yields the URL of the books."""
+    server = start(ledger, "--port", "0", env={"AIDBOOKS_KEY_FILE": str(key)})
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=5) as response:
-                    slug = response.geturl().removeprefix(base + "/").split("/")[0]
-                    break
-            except OSError:
-                assert process.poll() is None, "fava exited"
-                assert time.monotonic() < deadline, "fava did not answer"
-                time.sleep(0.3)
-        yield f"{base}/{slug}"
+        yield server.aid.removesuffix("/extension/Aid/")
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        code, err = server.stop()
+        assert code == 0, err
 
 
 def _ids(url: str, prefix: str) -> set[str]:
