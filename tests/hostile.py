@@ -158,13 +158,18 @@ def seeds() -> list[Path]:
     return sorted(p for p in DATA.rglob("*") if p.is_file() and p.suffix != ".beancount")
 
 
+#: Planted values that can replace text anywhere in a CSV without quoting.
+_PLAIN = tuple(value for value in PLANTED if "," not in value and '"' not in value)
+
+
 def _planted_text(path: Path) -> str:
-    """A fixture with each of its personal strings replaced by planted data."""
+    """A fixture with each of its personal strings replaced by planted data (the
+    same replacement in every process: the seeds must not depend on hashing)."""
     text = path.read_bytes().decode("utf-8-sig", "replace")
-    found = sorted(personal_strings(), key=len, reverse=True)
+    found = sorted(personal_strings(), key=lambda value: (-len(value), value))
     for number, value in enumerate(found):
         if value in text:
-            text = text.replace(value, PLANTED[number % len(PLANTED)])
+            text = text.replace(value, _PLAIN[number % len(_PLAIN)])
     return text
 
 
