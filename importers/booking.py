@@ -649,16 +649,25 @@ def _time_word(word: str) -> bool:
     return True
 
 
+_ZEROS = str.maketrans("123456789", "000000000")
+
+
 def _time_words_only(text: str) -> bool:
     """True if a raw timestamp holds only digits, separators and time words.
 
     The ``timestamp`` metadata keeps the platform's text as it was; a malformed
     file can put a name in a zone column the parser did not need (a date without
     a time), so every word in it must be a word of time, not just word-shaped.
+    The verdict depends only on the shape (digits made 0), which is cached.
     """
-    if not _SAFE_TIME.fullmatch(text) or not any(ch.isdigit() for ch in text):
+    return _time_shape_ok(text.translate(_ZEROS))
+
+
+@lru_cache(maxsize=1024)
+def _time_shape_ok(shape: str) -> bool:
+    if not _SAFE_TIME.fullmatch(shape) or "0" not in shape:
         return False
-    return all(_time_word(word) for word in _WORD.findall(text))
+    return all(_time_word(word) for word in _WORD.findall(shape))
 
 
 @lru_cache(maxsize=32)

@@ -57,9 +57,11 @@ def check_magnitude(value: Decimal) -> None:
         raise MoneyError("the amount is not a number")
     if value and value.adjusted() >= MAX_WHOLE_DIGITS:
         raise MoneyError("the amount is too large")
-    exponent = value.normalize().as_tuple().exponent
+    exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
-        raise MoneyError(f"the amount has more than {MAX_PLACES} decimal places")
+        exponent = value.normalize().as_tuple().exponent  # 1.000000000 is fine
+        if isinstance(exponent, int) and exponent < -MAX_PLACES:
+            raise MoneyError(f"the amount has more than {MAX_PLACES} decimal places")
 
 
 def parse_amount(text: str, decimal: str = ".", blank: bool = False) -> Decimal | None:
