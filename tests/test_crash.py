@@ -24,6 +24,7 @@ half-written temporary folder fails ``aidbooks verify``.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import resource
@@ -32,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +45,7 @@ from tests.helpers import BIN
 from tests.helpers import invoke
 from tests.hostile import tree_digest
 from tests.importing import DATA
+from tests.serving import start
 
 EXPORTS = [
     DATA / "venmo" / "statement-2025-05.csv",
@@ -337,3 +340,30 @@ def test_a_full_disk_leaves_the_books_untouched(
     assert len(lines) == 1 and "the books cannot be written (File too large)" in lines[0]
     assert "nothing was written" in lines[0]
     assert tree_digest(books) == before
+
+
+def test_serve_finishes_an_interrupted_import_before_fava_shows_the_books(
+    base: Path, key: Path, after: dict[str, str], tmp_path: Path
+) -> None:
+    """Killed half way through its renames, an import is finished by ``aidbooks
+    serve`` before Fava loads the books: Fava never shows it half done."""
+    books = tmp_path / "books"
+    shutil.copytree(base, books)
+    _pause_and_kill(_import_args(books), _env(key), "commit:renamed-one")
+    assert (books / JOURNAL_NAME).exists()
+    server = start(
+        books / "main.beancount", "--port", "0", env={"AIDBOOKS_KEY_FILE": str(key)}
+    )
+    try:
+        url = server.aid.removesuffix("/extension/Aid/")
+        with urllib.request.urlopen(f"{url}/api/journal", timeout=60) as response:
+            entries = json.load(response)["data"]
+    finally:
+        code, err = server.stop()
+    assert code == 0, err
+    assert tree_digest(books) == after
+    shown = {
+        prefix: sum(1 for e in entries if f"{prefix}-id" in e.get("meta", {}))
+        for prefix in ("venmo", "paypal", "stripe")
+    }
+    assert shown == {"venmo": 11, "paypal": 11, "stripe": 7}, shown
