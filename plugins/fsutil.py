@@ -246,7 +246,9 @@ def recover(root: Path, journal: str, folders: Iterable[str] = ()) -> bool:
         except OSError:
             continue
         for name in names:
-            if name.startswith(STAGED_PREFIX) and name.endswith(".tmp"):
+            staged = name.startswith(STAGED_PREFIX)
+            half_journal = folder == "." and name.startswith(f".{journal}.")
+            if (staged or half_journal) and name.endswith(".tmp"):
                 with contextlib.suppress(OSError):
                     os.unlink(root / folder / name)
     return found

@@ -148,6 +148,10 @@ def _interrupted(books_dir: Path) -> bool:
             names = os.listdir(books_dir / folder)
         except OSError:
             continue
-        if any(name.startswith(STAGED_PREFIX) for name in names):
+        if any(
+            name.startswith(STAGED_PREFIX)
+            or (folder == "." and name.startswith(f".{JOURNAL_NAME}."))
+            for name in names
+        ):
             return True
     return False

@@ -367,3 +367,29 @@ def test_serve_finishes_an_interrupted_import_before_fava_shows_the_books(
         for prefix in ("venmo", "paypal", "stripe")
     }
     assert shown == {"venmo": 11, "paypal": 11, "stripe": 7}, shown
+
+
+@pytest.mark.parametrize(
+    ("journal", "message"),
+    [
+        (b"\x00garbage", "the journal of an interrupted write is damaged"),
+        (b'{"version": 1, "moves": [["../../x", "y"]]}', "names a file outside the books"),
+    ],
+)
+def test_a_damaged_journal_is_one_clear_line(
+    base: Path, key: Path, tmp_path: Path, journal: bytes, message: str
+) -> None:
+    """A journal aidbooks did not write (or a disk error) is never trusted: one line,
+    exit 2, and nothing is renamed."""
+    books = tmp_path / "books"
+    shutil.copytree(base, books)
+    (books / JOURNAL_NAME).write_bytes(journal)
+    before = tree_digest(books)
+    code, out, err = invoke(
+        CliRunner(env={"AIDBOOKS_KEY_FILE": str(key)}),
+        "check",
+        str(books / "main.beancount"),
+    )
+    assert code == 2, out + err
+    assert len(err.strip().splitlines()) == 1 and message in err
+    assert tree_digest(books) == before
