@@ -262,6 +262,12 @@ class OfxImporter(ExportImporter):
                 warnings.simplefilter("ignore")
                 tree.parse(io.BytesIO(payload))
                 ofx = tree.convert()
+                # a file whose root is not <OFX> converts to another element
+                # (found by atheris): reading its statements fails here, not below
+                statements = [
+                    (statement, list(getattr(statement, "transactions", None) or ()))
+                    for statement in ofx.statements
+                ]
         except OSError as exc:
             raise ImportFileError(
                 f"cannot be read ({exc.strerror})", "check the path", filepath
@@ -286,8 +292,7 @@ class OfxImporter(ExportImporter):
         words = platform_channels(self.settings.policy if self.settings else None)
         parsed = Parsed()
         position = 0
-        for number, statement in enumerate(ofx.statements):
-            transactions = list(statement.transactions or ())  # no BANKTRANLIST: none
+        for number, (statement, transactions) in enumerate(statements):
             stamps = raw_dates[position : position + len(transactions)]
             where = lines[position : position + len(transactions)]
             position += len(transactions)
@@ -302,7 +307,7 @@ class OfxImporter(ExportImporter):
                         )
                     )
                 continue
-            currency = str(statement.curdef or "USD").upper()
+            currency = str(getattr(statement, "curdef", None) or "USD").upper()
             for index, trn in enumerate(transactions):
                 parsed.rows += 1
                 raw = stamps[index] if index < len(stamps) else ""

@@ -329,3 +329,12 @@ def test_an_ofx_statement_without_a_transaction_list(tmp_path: Path) -> None:
     path.write_text(text[:start] + text[end + len("</BANKTRANLIST>") :])
     outcome, report = import_dry(path)
     assert outcome == "imported" and "0 rows read" in report, report
+
+
+def test_an_ofx_file_whose_root_is_not_ofx(tmp_path: Path) -> None:
+    """Found by atheris: a broken <OFX> tag made ofxtools convert another element."""
+    text = next(s for s in seeds() if s.name == "checking-2025-06.ofx").read_text()
+    path = tmp_path / "broken-root.ofx"
+    path.write_text(text.replace("<OFX>\n<SIGNONMSGSRSV1>", "<O<\n\r>SFXIGNONMSGSRSV1>", 1))
+    outcome, line = import_dry(path)
+    assert outcome == "refused" and "is not a valid OFX/QFX file" in line, line
