@@ -54,6 +54,7 @@ from tests.hostile import seed_text
 from tests.hostile import seeds
 from tests.hostile import tree_digest
 from tests.hostile import tree_text
+from tests.importing import DATA
 from tests.importing import settings
 
 CONF = settings()
@@ -332,9 +333,8 @@ def test_an_ofx_statement_without_a_transaction_list(tmp_path: Path) -> None:
 
 
 def test_an_ofx_file_whose_root_is_not_ofx(tmp_path: Path) -> None:
-    """Found by atheris: a broken <OFX> tag made ofxtools convert another element."""
-    text = next(s for s in seeds() if s.name == "checking-2025-06.ofx").read_text()
-    path = tmp_path / "broken-root.ofx"
-    path.write_text(text.replace("<OFX>\n<SIGNONMSGSRSV1>", "<O<\n\r>SFXIGNONMSGSRSV1>", 1))
+    """Found by atheris (its input kept as a fixture): a broken <OFX> tag made
+    ofxtools convert another element, which has no statements."""
+    path = DATA / "bad" / "ofx-root-not-ofx.ofx"
     outcome, line = import_dry(path)
     assert outcome == "refused" and "is not a valid OFX/QFX file" in line, line
