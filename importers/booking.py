@@ -320,6 +320,7 @@ class Session:
                 self._scan(entry)
                 or _odd_token(record, source)
                 or self._currency_refused(entry)
+                or _unbalanced(entry)
             )
             if hit:
                 out.problems.append(Problem(record.lineno, *hit))
@@ -469,6 +470,13 @@ class Session:
             other, other_currency = record.converted
             if not record.net or not other:
                 raise _RowError("a conversion leg has no amount", "check the export")
+            if (record.net > 0) == (other > 0) or other_currency == currency:
+                # two credits, or one currency twice (found by atheris): no conversion
+                raise _RowError(
+                    "the two legs of a currency conversion do not convert one currency "
+                    "into another",
+                    "check the conversion rows of the export",
+                )
             price = Amount(abs(other) / abs(record.net), other_currency)
             total = {TOTAL_PRICE: Amount(abs(other), other_currency)}
             postings.append(_posting(money, record.net, currency, price=price, meta=total))
@@ -697,6 +705,32 @@ def _odd_token(record: Record, source: Source) -> tuple[str, str] | None:
                 f"the column written as '{key}' does not hold a platform reference",
                 "check that the export has the platform's own columns",
             )
+    return None
+
+
+def _unbalanced(entry: data.Transaction) -> tuple[str, str] | None:
+    """(what, fix) if the entry does not balance (the last guard before writing).
+
+    Every importer builds balanced entries by construction; a malformed export
+    must still never put an entry in the books that Beancount rejects.
+    """
+    sums: dict[str, Decimal] = {}
+    for posting in entry.postings:
+        units = posting.units
+        if not isinstance(units, Amount) or units.number is None:
+            return ("a posting has no amount", "check the export's amount columns")
+        total = (posting.meta or {}).get(TOTAL_PRICE)
+        if isinstance(total, Amount) and total.number is not None:
+            number = total.number if units.number > 0 else -total.number
+            currency = str(total.currency)
+        else:
+            number, currency = units.number, str(units.currency)
+        sums[currency] = sums.get(currency, ZERO) + number
+    if any(sums.values()):
+        return (
+            "the row's amounts do not add up to a balanced entry",
+            "check the export's amount columns",
+        )
     return None
 
 

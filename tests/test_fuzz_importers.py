@@ -20,6 +20,7 @@ command on ``aidbooks init`` books and checks what it leaves on disk.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 import shutil
@@ -36,12 +37,17 @@ from aidbooks.books import load_books
 from aidbooks.cmd_import import summary
 from aidbooks.importers import BUILTIN
 from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.booking import BookState
+from aidbooks.importers.booking import Session
 from aidbooks.importers.mapped import MappedImporter
 from aidbooks.importers.money import MAX_PLACES
 from aidbooks.importers.money import MoneyError
 from aidbooks.importers.money import parse_amount
 from aidbooks.importers.paypal import PayPalImporter
 from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.records import Kind
+from aidbooks.importers.records import Parsed
+from aidbooks.importers.records import Record
 from aidbooks.importers.run import ACCOUNTS_FILE
 from aidbooks.importers.run import ImportRun
 from aidbooks.plugins.policy import MappedSource
@@ -338,3 +344,48 @@ def test_an_ofx_file_whose_root_is_not_ofx(tmp_path: Path) -> None:
     path = DATA / "bad" / "ofx-root-not-ofx.ofx"
     outcome, line = import_dry(path)
     assert outcome == "refused" and "is not a valid OFX/QFX file" in line, line
+
+
+def test_a_conversion_whose_legs_do_not_convert_is_rejected() -> None:
+    """Found by atheris: two credit legs (a mangled export) made an unbalanced
+    conversion entry, which Beancount would reject with the whole books."""
+    source = PayPalImporter(CONF).source
+    day = dt.date(2025, 5, 8)
+    legs = [
+        Record(
+            3,
+            "7GH89012JK3456789",
+            day,
+            "",
+            Kind.CONVERSION,
+            Decimal("20.61"),
+            "MSD",
+            converted=(Decimal("20.61"), "USD"),
+        ),
+        Record(
+            4,
+            "7GH89012JK3456780",
+            day,
+            "",
+            Kind.CONVERSION,
+            Decimal("-19.07"),
+            "EUR",
+            converted=(Decimal("-20.61"), "USD"),
+        ),
+        Record(
+            5,
+            "7GH89012JK3456781",
+            day,
+            "",
+            Kind.CONVERSION,
+            Decimal("-19.07"),
+            "USD",
+            converted=(Decimal("19.07"), "USD"),
+        ),
+    ]
+    booked = Session(CONF, BookState()).book(Parsed(records=legs), source, "x.csv")
+    assert booked.entries == []
+    assert [p.lineno for p in booked.problems] == [3, 4, 5]
+    assert all(
+        "do not convert one currency into another" in p.what for p in booked.problems
+    )
