@@ -24,6 +24,7 @@ nothing is written then. A progress bar shows on a terminal for large files.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -171,7 +172,8 @@ def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> N
     run.check_ledger()
     run.parse()
     terminal = sys.stderr.isatty()
-    with writer_lock(ledger.parent):
+    # a dry run writes nothing, not even the lock file (a read-only copy works)
+    with contextlib.nullcontext() if dry_run else writer_lock(ledger.parent):
         if terminal and run.rows >= PROGRESS_ROWS:
             click.echo("Loading the books…", err=True)
         entries, _errors, _options = load_books(ledger)

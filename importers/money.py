@@ -112,11 +112,18 @@ def parse_amount(text: str, decimal: str = ".", blank: bool = False) -> Decimal 
     return -value if negative else value
 
 
+_SPACES = re.compile("[ '\u00a0\u202f]")
+
+
 def _normalize_separators(body: str, decimal: str) -> str:
-    """Turn ``1,234.56`` / ``1.234,56`` / ``1 234,56`` into ``1234.56``."""
-    body = body.replace("'", "").replace(" ", "").replace("\u00a0", "")
-    body = body.replace("\u202f", "")
+    """Turn ``1,234.56`` / ``1.234,56`` / ``1 234,56`` into ``1234.56``.
+
+    Spaces and apostrophes group thousands too (``1 234 567``, ``1'234'567``), in
+    groups of three like the locale's separator: ``4111 1111 1111 1`` (digits of
+    a card in an amount column) is not a number.
+    """
     thousands = "," if decimal == "." else "."
+    body = _SPACES.sub(thousands, body)
     if decimal in body:
         whole, _, frac = body.rpartition(decimal)
         if thousands in frac or decimal in whole:

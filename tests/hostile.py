@@ -56,8 +56,8 @@ MARKERS = (
     "quillfeather",
     "555-0176",
     "5550176",
-    "4111 1111",
-    "4111111111",
+    "4111 1111 1111 1111",
+    "4111111111111111",
 )
 
 #: Number forms the importers must read exactly or refuse cleanly.

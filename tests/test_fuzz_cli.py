@@ -22,6 +22,7 @@ from the zoo and random text) at the command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -376,9 +377,11 @@ def test_random_argument_lists(
         **{f"@{k}": str(v) for k, v in zoo.items()},
     }
     args = [named.get(a, a).replace("\x00", "") for a in argv]
-    code, out, err = invoke(
-        CliRunner(env={"AIDBOOKS_KEY_FILE": str(place / "k" / "fund.key")}), *args
-    )
+    runner = CliRunner(env={"AIDBOOKS_KEY_FILE": str(place / "k" / "fund.key")})
+    # in an empty folder: a command without FILE must not find the repository's
+    # example books (ledger/main.beancount under the current folder)
+    with contextlib.chdir(work):
+        code, out, err = invoke(runner, *args)
     assert code in (0, 1, 2), (args, out, err)
     assert "Traceback" not in out + err and "internal error" not in err, (args, err)
     if code == 2 and err.strip():
@@ -396,3 +399,14 @@ def test_mode_bits_are_what_protects_the_key(place: Path, tmp_path: Path) -> Non
         {"AIDBOOKS_KEY_FILE": str(key)},
     )
     assert code == 2 and "is readable by other users" in err
+
+
+def test_a_dry_run_writes_nothing_not_even_a_lock(place: Path, tmp_path: Path) -> None:
+    """``--dry-run`` on read-only books (an auditor's copy) works and leaves no file."""
+    books = _books(place, tmp_path)
+    code, out, err = _invoke(
+        ["import", str(GOOD), "--ledger", str(books / "main.beancount"), "--dry-run"],
+        {"AIDBOOKS_KEY_FILE": str(place / "k" / "fund.key")},
+    )
+    assert code == 0, out + err
+    assert not (books / ".aidbooks-import.lock").exists()
