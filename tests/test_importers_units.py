@@ -73,6 +73,8 @@ def test_amounts_parse_exactly(text: str, value: str) -> None:
         ("0.10000000000000000001", "more than 8 decimal places"),
         ("1e309", "not a number"),
         ("NaN", "not a number"),
+        ("4111 1111 1111 1", "misplaced separators"),  # a card's digits, not 4111111111111
+        ("12 34", "misplaced separators"),
     ],
 )
 def test_amounts_beyond_exact_arithmetic_are_refused(text: str, message: str) -> None:
