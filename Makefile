@@ -7,6 +7,7 @@
 #               generates 10k/100k/300k-transaction books (cached in bench/books/),
 #               prints the table of ratios and writes bench/RESULTS.md
 #               (SIZES=10000,100000 RUNS=5 to change what is measured)
+#   make fuzz   the robustness fuzzers with a long budget (not part of `make test`)
 #   make example  regenerate the example fund in ledger/ from its seed
 #   make i18n   re-extract the report's messages and recompile the catalogs
 
@@ -71,6 +72,21 @@ pytest: setup system-deps
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The fuzz tests run in `make test` with a bounded budget; here with FUZZ_SCALE times
+# the examples, then atheris (coverage-guided, on the importers) for FUZZ_SECONDS.
+# Failing atheris inputs are left as .build/fuzz/crash-*.
+FUZZ_SCALE ?= 50
+FUZZ_SECONDS ?= 600
+FUZZ_TESTS := tests/test_fuzz_importers.py tests/test_fuzz_policy.py tests/test_fuzz_cli.py \
+  tests/test_conservation.py tests/test_importers_property.py
+
+fuzz: setup
+	AIDBOOKS_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/pytest -n 2 -q -p no:cacheprovider $(FUZZ_TESTS)
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[fuzz]'; then \
+	  mkdir -p .build/fuzz && cd .build/fuzz && \
+	  ../../$(BIN)/python ../../tests/fuzz_atheris.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096; \
+	else echo "atheris is not installable here; the hypothesis fuzzers ran"; fi
 
 example: setup
 	$(BIN)/python -m aidbooks.example --out ledger

@@ -31,6 +31,8 @@ from beancount import loader
 from beancount.core import data
 
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import path_kind
+from aidbooks.plugins.writer import finish_interrupted
 
 DEFAULT_LEDGER = Path("ledger") / "main.beancount"
 
@@ -45,19 +47,26 @@ def ledger_path(argument: str | os.PathLike[str] | None) -> Path:
     """
     raw = argument or os.environ.get("AIDBOOKS_LEDGER") or DEFAULT_LEDGER
     path = Path(raw).expanduser()
-    if not path.exists():
+    kind, reason = path_kind(path)
+    if kind == "missing":
         hint = (
             "pass the main ledger file, set $AIDBOOKS_LEDGER, or run 'aidbooks init DIR'"
             if argument is None
             else "check the path"
         )
-        raise AidbooksError("no such ledger file", hint, str(path))
-    if path.is_dir():
+        what = "no such ledger file" if reason.startswith("no such") else reason
+        raise AidbooksError(what, hint, str(path))
+    if kind == "folder":
         candidate = path / "main.beancount"
-        if candidate.is_file():
+        if path_kind(candidate)[0] == "file":
             return candidate.resolve()
         raise AidbooksError(
             "is a folder, not a ledger file", "pass the main .beancount file", str(path)
+        )
+    if kind != "file":
+        # a named pipe would block the load for ever; a device would never end
+        raise AidbooksError(
+            f"cannot be read ({reason})", "pass the main .beancount file", str(path)
         )
     if not os.access(path, os.R_OK):
         raise AidbooksError("cannot be read", "check its permissions", str(path))
@@ -69,9 +78,17 @@ def load_books(
 ) -> Books:
     """Load the books at ``path`` without the pickle cache, with the GC paused.
 
+    An import a crash interrupted after its commit point is finished first
+    (:func:`aidbooks.plugins.writer.finish_interrupted`), so no aidbooks command
+    ever sees the books half imported.
+
     Returns:
       (entries, errors, options_map) as Beancount's loader does.
+
+    Raises:
+      AidbooksError: an interrupted import cannot be finished (exit 2).
     """
+    finish_interrupted(path.parent)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -79,6 +96,16 @@ def load_books(
         for validation in extra_validations or ():
             errors.extend(validation(entries, options_map))
         return entries, errors, options_map
+    except (OSError, SystemError, UnicodeError) as exc:
+        # Beancount's C parser reports a failed read (EIO, a file that vanished)
+        # as a SystemError whose cause is the OSError.
+        cause = exc if isinstance(exc, OSError) else exc.__context__ or exc.__cause__
+        reason = getattr(cause, "strerror", None) or "a file cannot be read"
+        raise AidbooksError(
+            f"the books cannot be read ({reason})",
+            "check the main file and the files it includes",
+            str(path),
+        ) from None
     finally:
         if enabled:
             gc.freeze()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import io
 import os
 import sys
 import traceback
@@ -56,6 +57,44 @@ class LazyGroup(click.Group):
         assert isinstance(command, click.Command)
         return command
 
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command line; a usage error is one line too (exit 2).
+
+        Click prints a usage error as four lines (usage, hint, blank, error);
+        every aidbooks error is one line, so scripts and people read the same
+        shape everywhere.
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        for stream in (sys.stdout, sys.stderr):
+            # a file name that is not UTF-8 is printed escaped, never a crash
+            if isinstance(stream, io.TextIOWrapper):
+                stream.reconfigure(errors="backslashreplace")
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `aidbooks` alone: the help
+                exc.show()
+                sys.exit(0)
+            path = exc.ctx.command_path if exc.ctx else (prog_name or "aidbooks")
+            message = exc.format_message().rstrip(".")
+            click.echo(f"{path}: {message}. Run '{path} --help' to see how.", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("aidbooks: aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -84,7 +123,9 @@ class LazyGroup(click.Group):
             ctx.exit(3)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    name="aidbooks", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="aidbooks")
 def cli() -> None:
     """Books for mutual-aid funds: prove where every dollar went without saying to whom."""

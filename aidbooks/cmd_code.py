@@ -21,8 +21,10 @@ from aidbooks.books import ledger_path
 from aidbooks.plugins import codes
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.fsutil import atomic_append_text
+from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
+from aidbooks.plugins.writer import writer_lock
 
 
 @click.group()
@@ -58,21 +60,27 @@ def new(kind: codes.Kind, ledger: str | None) -> None:
         policy = load_policy(policy_path_for(path))
         today = dt.datetime.now(zoneinfo.ZoneInfo(policy.fund.timezone)).date()
         target = declaration_file(path)
-        try:
-            existing = target.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise AidbooksError(
-                f"cannot be read ({exc.strerror})", "check its permissions", str(target)
-            ) from None
-        while value in existing:  # 45 random bits: practically never
-            value = codes.new_code(kind)
-        line = f'{today.isoformat()} custom "{codes.DECLARATION[kind]}" "{value}"\n'
-        try:
-            atomic_append_text(target, line)
-        except OSError as exc:
-            raise AidbooksError(
-                f"cannot be written ({exc.strerror})", "check its permissions", str(target)
-            ) from None
+        # The writer lock: two volunteers issuing codes at once (or a code during
+        # an import) must both find their declaration in the books.
+        with writer_lock(path.parent, "another aidbooks command is writing these books"):
+            try:
+                existing = read_regular_bytes(target).decode("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+                raise AidbooksError(
+                    f"cannot be read ({reason})", "check its permissions", str(target)
+                ) from None
+            while value in existing:  # 45 random bits: practically never
+                value = codes.new_code(kind)
+            line = f'{today.isoformat()} custom "{codes.DECLARATION[kind]}" "{value}"\n'
+            try:
+                atomic_append_text(target, line)
+            except OSError as exc:
+                raise AidbooksError(
+                    f"cannot be written ({exc.strerror})",
+                    "check its permissions",
+                    str(target),
+                ) from None
     click.echo(value)
 
 

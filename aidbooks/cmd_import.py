@@ -18,33 +18,34 @@ Exit codes: 0 imported (or nothing new), 1 some rows were rejected or changed in
 way the books do not show (the others were imported), 2 unusable input (a file no
 importer recognises, a truncated or unreadable export, a bad policy or key) —
 nothing is written then. A progress bar shows on a terminal for large files.
-``$AIDBOOKS_LOCK_TIMEOUT`` (seconds, default 60) bounds the wait for another import.
+``$AIDBOOKS_LOCK_TIMEOUT`` (seconds, default 60) bounds the wait for another import
+(:mod:`aidbooks.plugins.writer`: the lock, and how a crash mid-write is finished).
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
 import sys
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
 import click
-import filelock
 
 from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.importers.booking import AID_UNCATEGORIZED
 from aidbooks.importers.booking import CODES_FILE
 from aidbooks.importers.records import label
-from aidbooks.importers.run import LOCK_NAME
 from aidbooks.importers.run import FileReport
 from aidbooks.importers.run import ImportRun
 from aidbooks.importers.settings import Settings
-from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.errors import printable
+from aidbooks.plugins.fsutil import checkpoint
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
+from aidbooks.plugins.writer import writer_lock
 
 #: Rows above which a terminal shows a progress bar.
 PROGRESS_ROWS = 5000
@@ -67,9 +68,10 @@ def _safe(text: str, scanner: Scanner) -> str:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        shown = str(path)
+    return printable(shown)  # a file name with a newline stays on its line
 
 
 def summary(run: ImportRun, scanner: Scanner) -> list[str]:
@@ -170,30 +172,23 @@ def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> N
     run.check_ledger()
     run.parse()
     terminal = sys.stderr.isatty()
-    timeout = float(os.environ.get("AIDBOOKS_LOCK_TIMEOUT", "60"))
-    lock = filelock.FileLock(str(ledger.parent / LOCK_NAME), timeout=timeout)
-    try:
-        with lock:
-            if terminal and run.rows >= PROGRESS_ROWS:
-                click.echo("Loading the books…", err=True)
-            entries, _errors, _options = load_books(ledger)
-            if terminal and run.rows >= PROGRESS_ROWS:
-                with click.progressbar(
-                    length=sum(len(f.parsed.records) for f in run.files),
-                    label="Booking rows",
-                    file=sys.stderr,
-                ) as bar:
-                    step: Callable[[int], None] = bar.update
-                    run.book(entries, step)
-            else:
-                run.book(entries)
-            run.write()
-    except filelock.Timeout:
-        raise AidbooksError(
-            "another import is running on these books",
-            "wait for it to finish, then run this import again; nothing was written",
-            str(ledger.parent / LOCK_NAME),
-        ) from None
+    # a dry run writes nothing, not even the lock file (a read-only copy works)
+    with contextlib.nullcontext() if dry_run else writer_lock(ledger.parent):
+        if terminal and run.rows >= PROGRESS_ROWS:
+            click.echo("Loading the books…", err=True)
+        entries, _errors, _options = load_books(ledger)
+        if terminal and run.rows >= PROGRESS_ROWS:
+            with click.progressbar(
+                length=sum(len(f.parsed.records) for f in run.files),
+                label="Booking rows",
+                file=sys.stderr,
+            ) as bar:
+                step: Callable[[int], None] = bar.update
+                run.book(entries, step)
+        else:
+            run.book(entries)
+        checkpoint("import:booked")
+        run.write()
     for line in summary(run, settings.scanner):
         click.echo(line)
     if run.rejected:

@@ -26,6 +26,7 @@ from aidbooks.plugins import keys
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.errors import PolicyError
 from aidbooks.plugins.fsutil import fsync_dir
+from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.policy import DEFAULT_CATEGORIES
 from aidbooks.plugins.policy import FundSection
 
@@ -38,6 +39,8 @@ FAVA_LINES: tuple[str, ...] = (
     # importers (issue 5): Fava's import page runs import_config.py on downloads/
     '{{ open_date }} custom "fava-option" "import-config" "import_config.py"',
     '{{ open_date }} custom "fava-option" "import-dirs" "downloads"',
+    # the treasurer's page "Aid" (issue 7): aidbooks/fava_ext
+    '{{ open_date }} custom "fava-extension" "aidbooks.fava_ext"',
 )
 
 #: Template file -> where it goes in the new books.
@@ -135,11 +138,20 @@ def init(
     directory: Path, name: str, currency: str, timezone: str, key_file: str | None
 ) -> None:
     """New books in DIRECTORY from the template (DIRECTORY must be new or empty)."""
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    kind, reason = path_kind(directory)
+    if (
+        os.path.islink(directory)
+        or kind in ("file", "special")
+        or (kind == "folder" and any(directory.iterdir()))
+    ):
         raise AidbooksError(
             "already exists and is not empty",
             "choose a new folder; nothing was changed",
             str(directory),
+        )
+    if kind == "unusable" or (kind == "missing" and not reason.startswith("no such")):
+        raise AidbooksError(
+            f"cannot be created ({reason})", "choose a new folder", str(directory)
         )
     try:
         FundSection(name=name, currency=currency, timezone=timezone)
@@ -168,9 +180,10 @@ def init(
         )
     )
     parent = directory.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    staging: Path | None = None
     try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
         for target, text in files.items():
             path = staging / target
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,12 +192,21 @@ def init(
             (staging / extra).mkdir(exist_ok=True)
         staging.chmod(0o755)
         os.replace(staging, directory)  # atomic: an empty DIR is replaced, never merged
+    except OSError as exc:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise AidbooksError(
+            f"cannot be created ({exc.strerror})",
+            "check the path and permissions; nothing was changed",
+            str(directory),
+        ) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     fsync_dir(parent)
     created_key = False
-    if not key_path.exists():
+    if path_kind(key_path)[0] == "missing":
         keys.write_key_file(key_path)
         created_key = True
     click.echo(f"New books for {name!r} in {directory}/")

@@ -27,6 +27,7 @@ import click
 from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.keys import read_key_file
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
@@ -52,10 +53,10 @@ def _progress(message: str) -> None:
 )
 def verify(report_dir: Path, ledger: str | None, previous: Path | None) -> None:
     """Check that the report in REPORT_DIR is genuine (and, with --ledger, true)."""
-    if not report_dir.is_dir():
-        raise AidbooksError(
-            "is not a folder", "pass the folder of a published report", str(report_dir)
-        )
+    kind, reason = path_kind(report_dir)
+    if kind != "folder":
+        what = "is not a folder" if kind in ("file", "special") else reason
+        raise AidbooksError(what, "pass the folder of a published report", str(report_dir))
     books = None
     if ledger is not None:
         path = ledger_path(ledger)

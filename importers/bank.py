@@ -60,6 +60,7 @@ from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import parse_date
+from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.plugins.policy import Policy
 
 CHASE = ("Details", "Posting Date", "Description", "Amount", "Type", "Balance")
@@ -256,12 +257,17 @@ class OfxImporter(ExportImporter):
 
         tree = OFXTree()
         try:
-            with open(filepath, "rb") as handle:
-                payload = handle.read()
+            payload = read_regular_bytes(filepath)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 tree.parse(io.BytesIO(payload))
                 ofx = tree.convert()
+                # a file whose root is not <OFX> converts to another element
+                # (found by atheris): reading its statements fails here, not below
+                statements = [
+                    (statement, list(getattr(statement, "transactions", None) or ()))
+                    for statement in ofx.statements
+                ]
         except OSError as exc:
             raise ImportFileError(
                 f"cannot be read ({exc.strerror})", "check the path", filepath
@@ -286,8 +292,7 @@ class OfxImporter(ExportImporter):
         words = platform_channels(self.settings.policy if self.settings else None)
         parsed = Parsed()
         position = 0
-        for number, statement in enumerate(ofx.statements):
-            transactions = list(statement.transactions)
+        for number, (statement, transactions) in enumerate(statements):
             stamps = raw_dates[position : position + len(transactions)]
             where = lines[position : position + len(transactions)]
             position += len(transactions)
@@ -302,7 +307,7 @@ class OfxImporter(ExportImporter):
                         )
                     )
                 continue
-            currency = str(statement.curdef or "USD").upper()
+            currency = str(getattr(statement, "curdef", None) or "USD").upper()
             for index, trn in enumerate(transactions):
                 parsed.rows += 1
                 raw = stamps[index] if index < len(stamps) else ""

@@ -41,8 +41,10 @@ from aidbooks.importers.money import parse_amount
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
+from aidbooks.importers.records import label
 from aidbooks.importers.settings import Settings
 from aidbooks.importers.timeparse import TimeError
+from aidbooks.importers.timeparse import plausible
 
 log = logging.getLogger("aidbooks.import")
 
@@ -73,9 +75,13 @@ def amount(text: str, column: str, decimal: str = ".", blank: bool = False) -> D
 
 
 def when(func: Callable[[], dt.datetime], column: str) -> dt.datetime:
-    """Run a timestamp parser, turning its error into a :class:`RowIssue`."""
+    """Run a timestamp parser, turning its error into a :class:`RowIssue`.
+
+    A year outside :data:`~.timeparse.YEARS` is refused here, once for every
+    importer, so converting the instant to the fund's date cannot overflow.
+    """
     try:
-        return func()
+        return plausible(func())
     except TimeError as exc:
         raise RowIssue(f"'{column}': {exc}", f"check the '{column}' column") from None
 
@@ -166,8 +172,8 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
                 Path(filepath).name,
                 change.lineno,
                 change.id,
-                change.before,
-                change.after,
+                label(change.before),
+                label(change.after),
             )
         return [*declarations(session, filepath), *booked.entries]
 
@@ -182,7 +188,9 @@ def declarations(session: Session, filename: str) -> list[data.Directive]:
     for account, (first, currency) in sorted(session.new_accounts.items()):
         date = min(first, first_open) if first_open else first
         out.append(
-            data.Open(data.new_metadata(filename, 0), date, account, [currency], None)
+            data.Open(
+                data.new_metadata(filename, 0), date, account, currency.split(","), None
+            )
         )
     for code, date in sorted(session.new_codes.items()):
         out.append(

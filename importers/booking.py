@@ -43,8 +43,9 @@ This is where an export's rows meet the books (issue 5, "Rules for every importe
   metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
   the row (it is listed, never written). Platform ids and raw timestamps are
   shape-checked instead (a 10–19 digit id is indistinguishable from a phone
-  number by its digits; a timestamp already passed a strict date parser); ids
-  with letters are still scanned for every kind but phone numbers.
+  number by its digits; a timestamp already passed a strict date parser; an id
+  is one token with a digit, so a lone name shifted into the id column is refused);
+  ids with letters are still scanned for every kind but phone numbers.
 """
 
 from __future__ import annotations
@@ -56,22 +57,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from aidbooks.importers.money import MoneyError
+from aidbooks.importers.money import check_magnitude
 from aidbooks.importers.records import ZERO
 from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.records import normal_status
 from aidbooks.importers.settings import Settings
+from aidbooks.importers.timeparse import ABBREVIATIONS
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
 from aidbooks.plugins import keys
 from aidbooks.plugins import pii
+from aidbooks.plugins.zones import ZoneError
+from aidbooks.plugins.zones import iana_zone
 
 AID_UNCATEGORIZED = "Expenses:Aid:Uncategorized"
 EXPENSES_UNCATEGORIZED = "Expenses:Uncategorized"
@@ -86,7 +94,12 @@ TOTAL_PRICE = "__total_price__"
 CODES_FILE = "imports/codes.beancount"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
-_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+#: A platform id or reference: one token of ASCII letters, digits and a few
+#: separators, with at least one digit — a lone word in the id column (a name or a
+#: handle a malformed file shifted there) is not an id and is never written.
+_SAFE_ID = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+#: What the books may hold as a currency: an ISO 4217-shaped code.
+_CURRENCY = re.compile(r"[A-Z]{3}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
 #: Metadata the session derives itself (codes) or Beancount adds: not scanned.
 _NOT_SCANNED = frozenset({"filename", "lineno", "donor", "recipient"})
@@ -105,6 +118,11 @@ class Source:
       money_account: The account whose balance the export describes.
       fee_channel: ``Expenses:Fees:<fee_channel>``.
       target: The file under ``imports/`` the entries go to (without suffix).
+      id_shape: A regular expression every id and reference of this platform
+        matches, where the platform's format is known (Venmo: digits; PayPal:
+        17 upper-case letters and digits); empty: any token :data:`_SAFE_ID`
+        allows. A cell that does not fit is not written, so a malformed export
+        cannot pass a name glued to digits off as an id.
     """
 
     prefix: str
@@ -112,6 +130,7 @@ class Source:
     money_account: str
     fee_channel: str
     target: str
+    id_shape: str = ""
 
 
 @dataclass
@@ -125,6 +144,7 @@ class BookState:
         platform that names those objects directly is recognised.
       declared: recipient code -> (declaration date, file it is declared in).
       opened: accounts with an ``open`` directive -> its date.
+      currencies: accounts whose ``open`` names currencies -> those currencies.
       first_open: the earliest ``open`` date (new accounts are opened then).
     """
 
@@ -132,6 +152,7 @@ class BookState:
     sources: dict[str, set[str]] = field(default_factory=dict)
     declared: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
     opened: dict[str, dt.date] = field(default_factory=dict)
+    currencies: dict[str, frozenset[str]] = field(default_factory=dict)
     first_open: dt.date | None = None
 
     @classmethod
@@ -156,6 +177,8 @@ class BookState:
                             ids.setdefault(prefix, {})[value] = meta.get(f"{prefix}-status")
             elif isinstance(entry, data.Open):
                 state.opened[entry.account] = entry.date
+                if entry.currencies:
+                    state.currencies[entry.account] = frozenset(entry.currencies)
                 if state.first_open is None or entry.date < state.first_open:
                     state.first_open = entry.date
             elif (
@@ -216,7 +239,7 @@ class Session:
         #: code declared in imports/codes.beancount after a grant now imported -> new date
         self.redate: dict[str, dt.date] = {}
         self._machine: dict[str, bool] = {}
-        #: account not opened in the books -> (first use, currency)
+        #: account not opened in the books -> (first use, its currencies "EUR,USD")
         self.new_accounts: dict[str, tuple[dt.date, str]] = {}
 
     # -- codes ----------------------------------------------------------------------
@@ -293,7 +316,12 @@ class Session:
             except _RowError as exc:
                 out.problems.append(Problem(record.lineno, exc.what, exc.fix))
                 continue
-            hit = self._scan(entry)
+            hit = (
+                self._scan(entry)
+                or _odd_token(record, source)
+                or self._currency_refused(entry)
+                or _unbalanced(entry)
+            )
             if hit:
                 out.problems.append(Problem(record.lineno, *hit))
                 continue
@@ -336,7 +364,11 @@ class Session:
             return False
         stored = namespace[record.id]
         token = record.status_token
-        if stored is not None and token is not None and stored != token:
+        if (
+            stored is not None
+            and token is not None
+            and (normal_status(stored) or stored) != (normal_status(token) or token)
+        ):
             out.changed.append(
                 Changed(record.lineno, record.id, stored, token, record.token_is_money)
             )
@@ -355,8 +387,33 @@ class Session:
                 units = posting.units
                 currency = units.currency if isinstance(units, Amount) else record.currency
                 first = self.new_accounts.get(account)
-                if first is None or entry.date < first[0]:
+                if first is None:
                     self.new_accounts[account] = (entry.date, str(currency))
+                else:  # an account the session opens takes every currency it books
+                    known = set(first[1].split(","))
+                    known.add(str(currency))
+                    self.new_accounts[account] = (
+                        min(first[0], entry.date),
+                        ",".join(sorted(known)),
+                    )
+
+    def _currency_refused(self, entry: data.Transaction) -> tuple[str, str] | None:
+        """(what, fix) if a posting's currency is one its account's ``open`` refuses.
+
+        Beancount would reject the entry and, with it, the whole books; the row is
+        listed instead (a PayPal balance in another currency, a shifted column).
+        """
+        for posting in entry.postings:
+            allowed = self.state.currencies.get(posting.account)
+            units = posting.units
+            if allowed and isinstance(units, Amount) and units.currency not in allowed:
+                return (
+                    f"the books open {posting.account} for {', '.join(sorted(allowed))} "
+                    f"only, and this row is in {units.currency}",
+                    f"add {units.currency} to the open directive of {posting.account} "
+                    "if the account really holds it, then import again",
+                )
+        return None
 
     def _use_code(self, code: str, date: dt.date) -> None:
         declared = self.state.declared.get(code)
@@ -372,20 +429,29 @@ class Session:
             # declared by hand later than this grant: the recipients rule reports it
 
     def _entry(self, record: Record, source: Source, filename: str) -> data.Transaction:
-        if not _SAFE_ID.fullmatch(record.id):
+        if not _is_id(record.id, source) or not all(
+            _is_id(extra, source) for extra in record.extra_ids
+        ):
             raise _RowError(
                 "the id column does not hold a platform id",
                 "check that the export (or the column mapping) names the id column",
             )
+        _check_written(record)
         meta: dict[str, Any] = data.new_metadata(filename, record.lineno)
         meta[f"{source.prefix}-id"] = record.id
         for n, extra in enumerate(record.extra_ids, start=2):
             meta[f"{source.prefix}-id-{n}"] = extra
         meta.update(record.meta)
         if record.status_token is not None:
-            meta[f"{source.prefix}-status"] = record.status_token
+            token = normal_status(record.status_token)
+            if token is None:
+                raise _RowError(
+                    "the status column does not hold a known status",
+                    "check that the export has the platform's own columns",
+                )
+            meta[f"{source.prefix}-status"] = token
         if record.timestamp:
-            if not _SAFE_TIME.fullmatch(record.timestamp):
+            if not _time_words_only(record.timestamp):
                 raise _RowError(
                     "the timestamp is not in a known format", "check the date column"
                 )
@@ -404,6 +470,13 @@ class Session:
             other, other_currency = record.converted
             if not record.net or not other:
                 raise _RowError("a conversion leg has no amount", "check the export")
+            if (record.net > 0) == (other > 0) or other_currency == currency:
+                # two credits, or one currency twice (found by atheris): no conversion
+                raise _RowError(
+                    "the two legs of a currency conversion do not convert one currency "
+                    "into another",
+                    "check the conversion rows of the export",
+                )
             price = Amount(abs(other) / abs(record.net), other_currency)
             total = {TOTAL_PRICE: Amount(abs(other), other_currency)}
             postings.append(_posting(money, record.net, currency, price=price, meta=total))
@@ -521,7 +594,7 @@ class Session:
 
         Machine tokens are checked by shape first: a raw timestamp already passed
         a strict date parser (digits, separators, a zone name), and an id passed
-        :data:`_SAFE_ID` (no spaces, no ``@``). An all-digit id can only look like
+        :data:`_SAFE_ID` (no spaces, no ``@``, a digit). An all-digit id can only look like
         a number (a phone, an SSN), which is what platform ids are, so it is not
         scanned; other ids are scanned for everything but phone numbers.
         """
@@ -534,6 +607,131 @@ class Session:
             kinds = self.settings.scanner.kinds(text)
             return tuple(k for k in kinds if k != "phone") if kinds else kinds
         return self.settings.scanner.kinds(text)
+
+
+def _check_written(record: Record) -> None:
+    """Refuse a record whose cells would not make valid, exact books.
+
+    The renderer writes currencies, amounts and machine tokens as they are; a
+    malformed export (a shifted column, a cell of another language) must not put
+    text in the books that Beancount cannot parse — one such line breaks every
+    later command on the books — nor an amount whose sum would be rounded.
+    """
+    currencies = [record.currency]
+    amounts = [record.net, record.fee]
+    if record.converted is not None:
+        amounts.append(record.converted[0])
+        currencies.append(record.converted[1])
+    for currency in currencies:
+        if not _CURRENCY.fullmatch(currency):
+            raise _RowError(
+                "the currency column does not hold a currency code (like USD)",
+                "check the export's currency column",
+            )
+    for value in amounts:
+        try:
+            check_magnitude(value)
+        except MoneyError as exc:
+            raise _RowError(str(exc), "check the export's amount columns") from None
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z_/+-]*")
+#: Words a raw timestamp may hold besides zone names (``2025-05-03T14:22``, ``2:51 PM``).
+_TIME_WORDS = frozenset({"T", "Z", "AM", "PM", "UTC", "GMT"})
+
+
+@lru_cache(maxsize=256)
+def _time_word(word: str) -> bool:
+    """True for ``T``, ``PM``, a zone abbreviation or an IANA ``Region/City`` name."""
+    upper = word.upper()
+    if upper in _TIME_WORDS or upper in ABBREVIATIONS:
+        return True
+    if upper.startswith(("UTC", "GMT")) and _SAFE_TIME.fullmatch(word):
+        return True  # UTC+02
+    if "/" not in word:  # "Jamaica", "Israel", "Zulu" are zones, and names too
+        return False
+    try:
+        iana_zone(word)
+    except ZoneError:
+        return False
+    return True
+
+
+_ZEROS = str.maketrans("123456789", "000000000")
+
+
+def _time_words_only(text: str) -> bool:
+    """True if a raw timestamp holds only digits, separators and time words.
+
+    The ``timestamp`` metadata keeps the platform's text as it was; a malformed
+    file can put a name in a zone column the parser did not need (a date without
+    a time), so every word in it must be a word of time, not just word-shaped.
+    The verdict depends only on the shape (digits made 0), which is cached.
+    """
+    return _time_shape_ok(text.translate(_ZEROS))
+
+
+@lru_cache(maxsize=1024)
+def _time_shape_ok(shape: str) -> bool:
+    if not _SAFE_TIME.fullmatch(shape) or "0" not in shape:
+        return False
+    return all(_time_word(word) for word in _WORD.findall(shape))
+
+
+@lru_cache(maxsize=32)
+def _shape(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _is_id(value: str, source: Source) -> bool:
+    """True if ``value`` may be written as one of ``source``'s ids."""
+    if not _SAFE_ID.fullmatch(value):
+        return False
+    return not source.id_shape or _shape(source.id_shape).fullmatch(value) is not None
+
+
+def _odd_token(record: Record, source: Source) -> tuple[str, str] | None:
+    """(what, fix) if a platform reference about to be written is not one.
+
+    Runs after the personal-data scan, so an e-mail in a reference column is
+    reported as such.
+    """
+    own = f"{source.prefix}-ref"  # a reference to another row of the same platform
+    for key, value in record.meta.items():
+        if _MACHINE_KEYS.fullmatch(key) and not (
+            _is_id(value, source) if key == own else _SAFE_ID.fullmatch(value)
+        ):
+            return (
+                f"the column written as '{key}' does not hold a platform reference",
+                "check that the export has the platform's own columns",
+            )
+    return None
+
+
+def _unbalanced(entry: data.Transaction) -> tuple[str, str] | None:
+    """(what, fix) if the entry does not balance (the last guard before writing).
+
+    Every importer builds balanced entries by construction; a malformed export
+    must still never put an entry in the books that Beancount rejects.
+    """
+    sums: dict[str, Decimal] = {}
+    for posting in entry.postings:
+        units = posting.units
+        if not isinstance(units, Amount) or units.number is None:
+            return ("a posting has no amount", "check the export's amount columns")
+        total = (posting.meta or {}).get(TOTAL_PRICE)
+        if isinstance(total, Amount) and total.number is not None:
+            number = total.number if units.number > 0 else -total.number
+            currency = str(total.currency)
+        else:
+            number, currency = units.number, str(units.currency)
+        sums[currency] = sums.get(currency, ZERO) + number
+    if any(sums.values()):
+        return (
+            "the row's amounts do not add up to a balanced entry",
+            "check the export's amount columns",
+        )
+    return None
 
 
 def _pii_hit(kinds: tuple[str, ...], key: str) -> tuple[str, str]:

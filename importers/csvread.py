@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aidbooks.importers.records import ImportFileError
+from aidbooks.plugins.fsutil import read_regular_bytes
 
 #: How much of a file identify() reads: enough for any preamble and header.
 HEAD_BYTES = 64 * 1024
@@ -44,8 +45,7 @@ def read_text(path: str | Path, limit: int | None = None) -> str:
       ImportFileError: The file cannot be read.
     """
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read() if limit is None else handle.read(limit)
+        raw = read_regular_bytes(path, limit)
     except OSError as exc:
         raise ImportFileError(
             f"cannot be read ({exc.strerror})",

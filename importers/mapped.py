@@ -75,6 +75,7 @@ from aidbooks.importers.timeparse import local_date
 from aidbooks.importers.timeparse import parse_clock
 from aidbooks.importers.timeparse import parse_date
 from aidbooks.importers.timeparse import parse_iso
+from aidbooks.importers.timeparse import plausible
 from aidbooks.importers.timeparse import zone
 from aidbooks.plugins import accounts
 from aidbooks.plugins.policy import MappedSource
@@ -274,14 +275,14 @@ class MappedImporter(ExportImporter):
         try:
             if m.date_format:
                 moment = dt.datetime.strptime(text.strip(), m.date_format)
-                return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+                return plausible(moment if moment.tzinfo else moment.replace(tzinfo=tz))
             try:
-                return parse_iso(text, tz)
+                return plausible(parse_iso(text, tz))
             except TimeError:
                 parts = text.strip().replace("T", " ").split()
                 day = parse_date(parts[0], "MDY")
                 clock = parse_clock(parts[1]) if len(parts) > 1 else dt.time(12)
-                return combine(day, clock, tz)
+                return plausible(combine(day, clock, tz))
         except (ValueError, TimeError, IndexError):
             raise RowIssue(
                 f"'{m.date}' is not a date in the expected format",

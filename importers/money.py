@@ -13,6 +13,13 @@ Never through a float. Handled shapes (PLATFORMS.md, "Cross-cutting requirements
 
 A cell that does not fit is a :class:`MoneyError` whose message never quotes the
 cell (an amount column may hold anything if an export is malformed).
+
+Amounts are bounded (:func:`check_magnitude`): at most 13 digits before the point
+(ten trillion) and 8 after it. Python's decimal arithmetic keeps 28 significant
+digits — Beancount's too — so a 30-digit cell would be rounded silently when a fee
+is added or the books are summed (money created or lost), and could not be written
+in the books' two-decimal form. Within the bounds every sum of up to millions of
+amounts is exact.
 """
 
 from __future__ import annotations
@@ -30,8 +37,31 @@ _LEADING_CODE = re.compile(r"^\s*[A-Za-z]{3}\b\s*")
 _NUMBER = re.compile(r"\d[\d.,' \u00a0\u202f]*")
 
 
+#: The largest amount an import accepts has this many digits before the point...
+MAX_WHOLE_DIGITS = 13
+#: ... and this many after it.
+MAX_PLACES = 8
+
+
 class MoneyError(ValueError):
     """A cell that is not an amount (the message never quotes the cell)."""
+
+
+def check_magnitude(value: Decimal) -> None:
+    """Refuse an amount outside the bounds every sum stays exact within.
+
+    Raises:
+      MoneyError: the amount is not finite, too large or too finely divided.
+    """
+    if not value.is_finite():
+        raise MoneyError("the amount is not a number")
+    if value and value.adjusted() >= MAX_WHOLE_DIGITS:
+        raise MoneyError("the amount is too large")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+        exponent = value.normalize().as_tuple().exponent  # 1.000000000 is fine
+        if isinstance(exponent, int) and exponent < -MAX_PLACES:
+            raise MoneyError(f"the amount has more than {MAX_PLACES} decimal places")
 
 
 def parse_amount(text: str, decimal: str = ".", blank: bool = False) -> Decimal | None:
@@ -78,16 +108,22 @@ def parse_amount(text: str, decimal: str = ".", blank: bool = False) -> Decimal 
         value = Decimal(number)
     except InvalidOperation:
         raise MoneyError("the amount is not a number") from None
-    if not value.is_finite():
-        raise MoneyError("the amount is not a number")
+    check_magnitude(value)
     return -value if negative else value
 
 
+_SPACES = re.compile("[ '\u00a0\u202f]")
+
+
 def _normalize_separators(body: str, decimal: str) -> str:
-    """Turn ``1,234.56`` / ``1.234,56`` / ``1 234,56`` into ``1234.56``."""
-    body = body.replace("'", "").replace(" ", "").replace("\u00a0", "")
-    body = body.replace("\u202f", "")
+    """Turn ``1,234.56`` / ``1.234,56`` / ``1 234,56`` into ``1234.56``.
+
+    Spaces and apostrophes group thousands too (``1 234 567``, ``1'234'567``), in
+    groups of three like the locale's separator: ``4111 1111 1111 1`` (digits of
+    a card in an amount column) is not a number.
+    """
     thousands = "," if decimal == "." else "."
+    body = _SPACES.sub(thousands, body)
     if decimal in body:
         whole, _, frac = body.rpartition(decimal)
         if thousands in frac or decimal in whole:

@@ -207,7 +207,14 @@ class PayPalImporter(ExportImporter):
 
     @property
     def source(self) -> Source:
-        return Source("paypal", "PayPal", "Assets:Platform:PayPal", "PayPal", "paypal")
+        return Source(
+            "paypal",
+            "PayPal",
+            "Assets:Platform:PayPal",
+            "PayPal",
+            "paypal",
+            id_shape="[0-9A-Z]{17}",
+        )
 
     def sniff(self, head: str) -> bool:
         return find_header(head, (names for _, _, names in LAYOUTS)) is not None
@@ -295,7 +302,10 @@ class PayPalImporter(ExportImporter):
             local = local_date(moment, fund_zone)
         else:
             local = day.date()
-        timestamp = " ".join(p for p in (day_text, clock_text, zone_text) if p)
+        # the zone only counts (and is only kept) with a time of day
+        timestamp = " ".join(
+            p for p in (day_text, clock_text, clock_text and zone_text) if p
+        )
         currency = cols.get(cells, "currency").upper()
         if not currency.isalpha() or len(currency) != 3:
             raise RowIssue(

@@ -121,24 +121,120 @@ class Skip:
     status: str = ""
 
 
-_LABEL = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ _()-]{0,29}")
+#: Every status word the platforms are known to write (PLATFORMS.md), in English,
+#: Spanish and German, case-folded. Only these are ever echoed in a summary.
+STATUS_WORDS = frozenset(
+    {
+        # final
+        "complete",
+        "completed",
+        "issued",
+        "paid",
+        "succeeded",
+        "successful",
+        "success",
+        "settled",
+        "refunded",
+        "partially refunded",
+        "reversed",
+        "payment sent",
+        "payment deposited",
+        "payment refunded",
+        "card charged",
+        "card refunded",
+        "deposited",
+        "transfer sent",
+        "completado",
+        "completada",
+        "reembolsado",
+        "reembolsada",
+        "reembolsado parcialmente",
+        "revertido",
+        "revertida",
+        "abgeschlossen",
+        "erstattet",
+        "teilweise erstattet",
+        # not final
+        "pending",
+        "failed",
+        "cancelled",
+        "canceled",
+        "denied",
+        "declined",
+        "held",
+        "on hold",
+        "unclaimed",
+        "expired",
+        "voided",
+        "processing",
+        "in transit",
+        "in_transit",
+        "charged back",
+        "disputed",
+        "final",
+        "pendiente",
+        "denegado",
+        "denegada",
+        "cancelado",
+        "cancelada",
+        "rechazado",
+        "rechazada",
+        "fallido",
+        "fallida",
+        "ausstehend",
+        "abgelehnt",
+        "storniert",
+        "fehlgeschlagen",
+    }
+)
+#: What :func:`label` shows instead of a cell that is not a status word.
+UNKNOWN_STATUS = "not a known status"
+_WITH_AMOUNT = re.compile(r"(.+?) (-?\d{1,13}(?:\.\d{1,8})?)", re.ASCII)
 
 
 def label(text: str) -> str:
-    """A status as the summary may print it: a short word, else a placeholder.
+    """A status as the summary may print it: a known status word, else a placeholder.
 
-    Statuses come from the export; a malformed file could put anything in that
-    column, so only short words are echoed.
+    Statuses come from the export, and a malformed file (a shifted row) can put a
+    name or a note in that column; the shape of a word is no guarantee (a name is
+    two words too), so only the platforms' own status words are echoed, alone or
+    followed by an amount (the ``refunded 20.00`` tokens kept in the books).
     """
-    text = text.strip()
+    text = " ".join(text.split())
     if not text:
         return "empty"
-    return text if _LABEL.fullmatch(text) else "unreadable"
+    if text.casefold() in STATUS_WORDS:
+        return text
+    match = _WITH_AMOUNT.fullmatch(text)
+    if match and match.group(1).casefold() in STATUS_WORDS:
+        return text
+    return UNKNOWN_STATUS
+
+
+def normal_status(text: str) -> str | None:
+    """A status as the books keep it (``<prefix>-status``), or None if it is not one.
+
+    Only a known status word (:data:`STATUS_WORDS`), alone or followed by an
+    amount, with its first letter capitalised and the rest in lower case —
+    ``Completed``, ``Partially refunded``, ``Refunded 20.00`` — whatever the
+    cell's case: the books never take the cell's own text, and two spellings of
+    one status are one status.
+    """
+    if label(text) in (UNKNOWN_STATUS, "empty"):
+        return None
+    words = " ".join(text.split())
+    match = _WITH_AMOUNT.fullmatch(words)
+    word, amount = (match.group(1), " " + match.group(2)) if match else (words, "")
+    folded = word.casefold()
+    return folded[:1].upper() + folded[1:] + amount
 
 
 def not_final(status: str) -> str:
     """The skip reason for a row whose status is not final."""
-    return f"status '{label(status)}' is not final"
+    shown = label(status)
+    if shown == UNKNOWN_STATUS:
+        return "the status is not one aidbooks knows as final"
+    return f"status '{shown}' is not final"
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,5 +85,5 @@ def declaration(code: str, date: dt.date) -> str:
 
 
 def open_account(account: str, date: dt.date, currency: str) -> str:
-    """``2020-01-01 open Account USD``."""
+    """``2020-01-01 open Account USD`` (``currency`` may list several: ``EUR,USD``)."""
     return f"{date.isoformat()} open {account}  {currency}\n"

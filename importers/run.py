@@ -8,15 +8,16 @@ part happens once and under a lock::
     run.parse()                 # every file read before the books are touched
     with lock:                  # no two imports interleave
         run.book(entries)       # the books loaded once; one index, one session
-        run.write()             # atomic, codes first, then imports/<platform>.beancount
+        run.write()             # every file in one commit (all or nothing)
 
 Writes go to files the main ledger includes (``include "imports/*.beancount"``,
 which the template writes; a ledger without it is refused): each platform's
 entries are appended to ``imports/<platform>.beancount``, new recipient codes to
-``imports/codes.beancount`` (declarations come first, so a crash between files never
-leaves a grant to an undeclared code), accounts the books lack to
-``imports/accounts.beancount``. Every file is replaced atomically
-(:mod:`aidbooks.plugins.fsutil`).
+``imports/codes.beancount``, accounts the books lack to
+``imports/accounts.beancount``. All of them are replaced in one commit
+(:func:`aidbooks.plugins.fsutil.commit_files`): a crash leaves the books untouched
+or, once any aidbooks command has opened them again, completely imported
+(:mod:`aidbooks.plugins.writer`).
 """
 
 from __future__ import annotations
@@ -45,10 +46,13 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Skip
 from aidbooks.importers.settings import Settings
-from aidbooks.plugins.fsutil import atomic_write_text
+from aidbooks.plugins.fsutil import commit_files
+from aidbooks.plugins.fsutil import path_kind
+from aidbooks.plugins.fsutil import read_regular_bytes
+from aidbooks.plugins.writer import JOURNAL_NAME
+from aidbooks.plugins.writer import LOCK_NAME  # noqa: F401 (re-exported)
 
 ACCOUNTS_FILE = "imports/accounts.beancount"
-LOCK_NAME = ".aidbooks-import.lock"
 _INCLUDE = re.compile(r'^\s*include\s+"imports/\*\.beancount"', re.MULTILINE)
 _HEADERS = {
     CODES_FILE: "; Written by `aidbooks import`: codes it derived for new counterparties.\n"
@@ -125,14 +129,18 @@ class ImportRun:
         """
         importers = build(self.settings)
         for path in paths:
-            if path.is_dir():
+            kind, reason = path_kind(path)
+            if kind == "folder":
                 for found in _walk(path):
+                    if path_kind(found)[0] != "file":  # a pipe would block identify()
+                        self.unrecognised.append(found)
+                        continue
                     importer = identify(str(found), importers)
                     if importer is None:
                         self.unrecognised.append(found)
                     else:
                         self.files.append(FileReport(found, importer))
-            elif path.is_file():
+            elif kind == "file":
                 importer = identify(str(path), importers)
                 if importer is None:
                     raise ImportFileError(
@@ -142,8 +150,12 @@ class ImportRun:
                         str(path),
                     )
                 self.files.append(FileReport(path, importer))
+            elif kind == "missing":
+                raise ImportFileError(reason, "check the path", str(path))
             else:
-                raise ImportFileError("no such file or folder", "check the path", str(path))
+                raise ImportFileError(
+                    f"cannot be read ({reason})", "pass the export as downloaded", str(path)
+                )
 
     def parse(self) -> None:
         """Read every collected file (before the books are loaded).
@@ -216,42 +228,88 @@ class ImportRun:
             self.pending[ACCOUNTS_FILE] = "".join(lines)
 
     def write(self) -> None:
-        """Append the new text to each target file, atomically (nothing on dry runs)."""
+        """Append the new text to each target file, all in one commit (nothing on
+        dry runs).
+
+        Every target's whole new content is made in memory first, then
+        :func:`~aidbooks.plugins.fsutil.commit_files` replaces them together: a
+        crash leaves the books untouched or, once any aidbooks command has opened
+        them again, completely imported (:mod:`aidbooks.plugins.writer`).
+        """
         if self.dry_run:
             return
         session = self.session
-        rest = sorted(t for t in self.pending if t not in (CODES_FILE, ACCOUNTS_FILE))
-        order = [CODES_FILE, ACCOUNTS_FILE, *rest]
+        contents: dict[str, str] = {}
         if session is not None and session.redate:
-            self._redate(session.redate)
-        for target in order:
+            redated = self._redated(session.redate)
+            if redated is not None:
+                contents[CODES_FILE] = redated
+        rest = sorted(t for t in self.pending if t not in (CODES_FILE, ACCOUNTS_FILE))
+        for target in [CODES_FILE, ACCOUNTS_FILE, *rest]:
             text = self.pending.get(target)
             if not text:
                 continue
-            path = self.books_dir / target
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                old = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
+            old = contents.get(target)
+            if old is None:
+                old = self._current(target)
+            if old is None:
                 old = _HEADERS.get(target, _ENTRIES_HEADER)
             if old and not old.endswith("\n"):
                 old += "\n"
-            atomic_write_text(path, old + "\n" + text)
-
-    def _redate(self, redate: dict[str, dt.date]) -> None:
-        """Move declarations in imports/codes.beancount before their earliest grant."""
-        path = self.books_dir / CODES_FILE
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            contents[target] = old + "\n" + text
+        if not contents:
             return
+        new_files = [t for t in contents if not (self.books_dir / t).exists()]
+        try:
+            commit_files(
+                self.books_dir,
+                {target: text.encode("utf-8") for target, text in contents.items()},
+                JOURNAL_NAME,
+            )
+        except OSError as exc:  # a full disk, a read-only folder: before the commit
+            raise ImportFileError(
+                f"the books cannot be written ({exc.strerror})",
+                "free some space or fix the permissions, then import again; "
+                "nothing was written",
+                str(self.books_dir),
+            ) from None
+        if new_files:
+            # A new file joins the books through `include "imports/*.beancount"`.
+            # Watchers (Fava) follow the files already included, so the main
+            # file's time is renewed: it now includes more.
+            os.utime(self.ledger)
+
+    def _current(self, target: str) -> str | None:
+        """The text of a file the import appends to (None if it does not exist).
+
+        Raises:
+          ImportFileError: it exists but cannot be read.
+        """
+        path = self.books_dir / target
+        try:
+            return read_regular_bytes(path).decode("utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise ImportFileError(
+                f"cannot be read ({reason})",
+                "restore it from git or a backup; nothing was written",
+                str(path),
+            ) from None
+
+    def _redated(self, redate: dict[str, dt.date]) -> str | None:
+        """imports/codes.beancount with declarations moved before their earliest grant."""
+        text = self._current(CODES_FILE)
+        if text is None:
+            return None
         for code, date in redate.items():
             pattern = re.compile(
                 rf'^\d{{4}}-\d{{2}}-\d{{2}}(\s+custom\s+"aid-recipient"\s+"{re.escape(code)}")',
                 re.MULTILINE,
             )
             text = pattern.sub(date.isoformat() + r"\1", text)
-        atomic_write_text(path, text)
+        return text
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -55,6 +55,7 @@ from aidbooks.importers.records import Skip
 from aidbooks.importers.records import not_final
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import local_date
+from aidbooks.importers.timeparse import parse_clock
 from aidbooks.importers.timeparse import parse_date
 from aidbooks.importers.timeparse import parse_iso
 
@@ -97,11 +98,12 @@ def stamp(text: str) -> dt.datetime:
         return parse_iso(raw, dt.UTC)
     except TimeError:
         parts = raw.split()
+        if not parts:
+            raise
         day = parse_date(parts[0], "MDY")
         hour, _, minute = (parts[1] if len(parts) > 1 else "0:00").partition(":")
-        if not (hour.isdigit() and minute[:2].isdigit()):
-            raise
-        return dt.datetime.combine(day, dt.time(int(hour), int(minute[:2])), dt.UTC)
+        clock = parse_clock(f"{hour}:{minute[:2]}")
+        return dt.datetime.combine(day, clock, dt.UTC)
 
 
 class StripeImporter(ExportImporter):

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from functools import lru_cache
+
+from aidbooks.plugins.zones import ZoneError
+from aidbooks.plugins.zones import iana_zone
 
 #: Zone abbreviation -> UTC offset in minutes.
 ABBREVIATIONS: dict[str, int] = {
@@ -76,6 +78,11 @@ class TimeError(ValueError):
     """A cell that is not a timestamp (the message never quotes the cell)."""
 
 
+def _digits(text: str) -> bool:
+    """True for ASCII digits only: ``"²".isdigit()`` is true, but ``int("²")`` fails."""
+    return text.isascii() and text.isdigit()
+
+
 @lru_cache(maxsize=64)
 def zone(name: str) -> dt.tzinfo:
     """Return a tzinfo for an abbreviation, a UTC offset or an IANA name.
@@ -93,21 +100,42 @@ def zone(name: str) -> dt.tzinfo:
         sign = -1 if match.group(1) == "-" else 1
         return dt.timezone(dt.timedelta(minutes=sign * minutes))
     try:
-        return zoneinfo.ZoneInfo(text)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return iana_zone(text)
+    except ZoneError:
         raise TimeError("the time zone is not known") from None
+
+
+#: Years a platform timestamp may fall in. Outside them a cell is a typo or a
+#: placeholder (``0001-01-01``, ``9999-12-31``), and turning such an instant into
+#: another zone's date would step off the calendar.
+YEARS = range(1900, 3000)
+
+
+def plausible(moment: dt.datetime) -> dt.datetime:
+    """Return ``moment`` if its year is in :data:`YEARS`.
+
+    Raises:
+      TimeError: the year is out of range.
+    """
+    if moment.year not in YEARS:
+        raise TimeError("the year is out of range")
+    return moment
 
 
 def local_date(moment: dt.datetime, fund_zone: dt.tzinfo) -> dt.date:
     """The fund's local calendar date of an aware instant."""
     if moment.tzinfo is None:
         raise TimeError("the timestamp has no time zone")
-    return moment.astimezone(fund_zone).date()
+    try:
+        return moment.astimezone(fund_zone).date()
+    except OverflowError:  # 9999-12-31 23:00 -05:00 is in year 10000 in UTC
+        raise TimeError("the timestamp is out of range") from None
 
 
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?"
-    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,
 )
 
 
@@ -133,7 +161,7 @@ def parse_date(text: str, order: str) -> dt.date:
       TimeError: The cell is not such a date.
     """
     parts = re.split(r"[/.\-]", text.strip())
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(_digits(p) for p in parts):
         raise TimeError("the date is not in the expected format")
     values = dict(zip(order, (int(p) for p in parts), strict=True))
     year = values["Y"]
@@ -141,19 +169,19 @@ def parse_date(text: str, order: str) -> dt.date:
         year += 2000
     try:
         return dt.date(year, values["M"], values["D"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the date is not a real calendar date") from None
 
 
 def parse_clock(text: str) -> dt.time:
     """Parse ``14:22:10``, ``2:51:26`` or ``14:22``."""
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text.strip())
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text.strip(), re.ASCII)
     if not match:
         raise TimeError("the time of day is not in the expected format")
     hour, minute, second = (int(g or 0) for g in match.groups())
     try:
         return dt.time(hour, minute, second)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the time of day is out of range") from None
 
 
@@ -165,7 +193,7 @@ def date_order(samples: list[str], default: str) -> str:
     """
     for sample in samples:
         parts = re.split(r"[/.\-]", sample.strip())
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        if len(parts) != 3 or not all(_digits(p) for p in parts):
             continue
         if len(parts[0]) == 4:
             return "YMD"
@@ -190,7 +218,7 @@ def _build(
         return dt.datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=tz
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise TimeError("the timestamp is not a real date and time") from None
 
 

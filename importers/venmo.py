@@ -99,7 +99,14 @@ class VenmoImporter(ExportImporter):
 
     @property
     def source(self) -> Source:
-        return Source("venmo", "Venmo", "Assets:Platform:Venmo", "Venmo", "venmo")
+        return Source(
+            "venmo",
+            "Venmo",
+            "Assets:Platform:Venmo",
+            "Venmo",
+            "venmo",
+            id_shape="[0-9]{6,25}",
+        )
 
     def sniff(self, head: str) -> bool:
         return find_header(head, (PERSONAL, CHARITY)) is not None

@@ -65,9 +65,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
+from typing import cast
 
 from beancount.core import data
 
@@ -77,6 +79,7 @@ from aidbooks.plugins.conventions import PENDING_FLAG
 from aidbooks.plugins.conventions import RECIPIENT
 from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
+from aidbooks.plugins.conventions import last_date
 from aidbooks.plugins.conventions import money
 from aidbooks.plugins.conventions import note_declaration
 from aidbooks.plugins.conventions import shown
@@ -107,10 +110,81 @@ class _Window:
         self.total = _ZERO
 
 
+@dataclass(frozen=True)
+class Household:
+    """What one household received within the cap's window (see :func:`windows`).
+
+    Attributes:
+      recipient: The household's code.
+      currency: The currency.
+      total: The grants inside the window that ends on the last day of the books.
+      grants: How many grants that is.
+      first: The date of the oldest grant still inside the window.
+      cap: ``caps.per_household``.
+    """
+
+    recipient: str
+    currency: str
+    total: Decimal
+    grants: int
+    first: dt.date
+    cap: Decimal
+
+
+def windows(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[dt.date | None, list[Household]]:
+    """Each household's grants within the ``caps.window_days`` that end with the books.
+
+    The same pass as the rule (what counts as a grant is the rule's definition),
+    with every window then moved on to the last day of the books.
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy (``caps``).
+      until: Look only at transactions dated on or before this day (default: all).
+
+    Returns:
+      (the end of the books: the last transaction looked at, or None; the
+      households with grants inside the window, largest total first).
+    """
+    _errors, state = _run(entries, policy, until)
+    now = last_date(entries, until)
+    if now is None:
+        return None, []
+    cutoff = now.toordinal() - policy.caps.window_days
+    main = policy.fund.currency
+    found: list[Household] = []
+    for key, window in state.items():
+        if isinstance(key, str):
+            recipient, currency = key, main
+        else:
+            recipient, currency = cast(Key, key)
+        inside = [(day, amount) for day, amount in window.grants if day > cutoff]
+        if not inside:
+            continue
+        total = sum((amount for _, amount in inside), _ZERO)
+        first = dt.date.fromordinal(inside[0][0])
+        found.append(
+            Household(
+                recipient, currency, total, len(inside), first, policy.caps.per_household
+            )
+        )
+    found.sort(key=lambda h: (-h.total, h.recipient))
+    return now, found
+
+
 def validate(
     entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
 ) -> list[RuleError]:
     """Check the rolling household cap (one pass, a sliding window per household)."""
+    return _run(entries, policy)[0]
+
+
+def _run(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[list[RuleError], dict[object, _Window]]:
+    """The rule's pass: its findings and every household's window at the end."""
     cap = policy.caps.per_household
     span = policy.caps.window_days
     needed = policy.approvals.approvers
@@ -172,6 +246,8 @@ def validate(
             continue
         date = entry.date
         if date != day:
+            if until is not None and date > until:
+                break
             day = date
             ordinal = date.toordinal()
             cutoff = ordinal - span  # grants on or before this day are outside the window
@@ -240,7 +316,7 @@ def validate(
                 entry,
             )
         )
-    return errors
+    return errors, windows
 
 
 __plugins__ = (as_plugin(validate),)

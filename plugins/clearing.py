@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
@@ -85,12 +86,40 @@ class _Lot:
         self.entry = entry
 
 
-def validate(
-    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
-) -> list[RuleError]:
-    """Match clearing amounts first in, first out and age them (one pass)."""
-    limit = policy.reconcile.clearing_days
-    errors: list[RuleError] = []
+@dataclass(frozen=True)
+class OpenAmount:
+    """An amount still in a clearing account (see :func:`open_amounts`).
+
+    Attributes:
+      account: The clearing account.
+      currency: Its currency.
+      date: When it entered (or, for a negative amount, left before anything entered).
+      amount: What is still open (negative: left before a payout entered).
+      age: Days from ``date`` to the end of the books.
+      late: True when ``age`` is above ``reconcile.clearing_days`` (a finding).
+      entry: The transaction that opened it.
+    """
+
+    account: str
+    currency: str
+    date: dt.date
+    amount: Decimal
+    age: int
+    late: bool
+    entry: data.Transaction
+
+
+def _match(
+    entries: list[data.Directive],
+    limit: int,
+    errors: list[RuleError] | None,
+    until: dt.date | None = None,
+) -> dict[Key, deque[_Lot]]:
+    """Match clearing amounts first in, first out; returns the lots still open.
+
+    Amounts that cleared after more than ``limit`` days become findings in
+    ``errors`` (when given). Entries dated after ``until`` are not looked at.
+    """
     lots: dict[Key, deque[_Lot]] = {}
     clearing = accounts.CLEARING
     is_clearing: dict[str, bool] = {}
@@ -98,6 +127,8 @@ def validate(
     for entry in entries:
         if type(entry) is not transaction:
             continue
+        if until is not None and entry.date > until:
+            break
         for posting in entry.postings:
             account = posting.account
             try:
@@ -124,10 +155,56 @@ def validate(
                 queue.popleft()  # the oldest lot clears in full
                 amount += lot.open
                 days = (entry.date - lot.date).days
-                if days > limit:
+                if days > limit and errors is not None:
                     errors.append(_late(lot, account, units.currency, days, limit))
             if amount != 0:
                 queue.append(_Lot(entry.date, amount, entry))
+    return lots
+
+
+def open_amounts(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[dt.date | None, list[OpenAmount]]:
+    """What is still in the clearing accounts, oldest first (one pass).
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy (``reconcile.clearing_days``).
+      until: Look only at transactions dated on or before this day (default: all).
+
+    Returns:
+      (the end of the books as the rule measures it: the last transaction looked
+      at, or None; the open amounts).
+    """
+    limit = policy.reconcile.clearing_days
+    lots = _match(entries, limit, None, until)
+    now = last_date(entries, until)
+    if now is None:
+        return None, []
+    found = [
+        OpenAmount(
+            account,
+            currency,
+            lot.date,
+            lot.open,
+            (now - lot.date).days,
+            (now - lot.date).days > limit,
+            lot.entry,
+        )
+        for (account, currency), queue in lots.items()
+        for lot in queue
+    ]
+    found.sort(key=lambda o: (o.date, o.account))
+    return now, found
+
+
+def validate(
+    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """Match clearing amounts first in, first out and age them (one pass)."""
+    limit = policy.reconcile.clearing_days
+    errors: list[RuleError] = []
+    lots = _match(entries, limit, errors)
     now = last_date(entries)
     if now is None:
         return errors

@@ -95,15 +95,19 @@ def note_declaration(entry: data.Directive, kind: str, found: dict[str, dt.date]
             found[value] = entry.date
 
 
-def last_date(entries: Sequence[data.Directive]) -> dt.date | None:
+def last_date(
+    entries: Sequence[data.Directive], until: dt.date | None = None
+) -> dt.date | None:
     """The date of the last transaction in the (date-sorted) books, or None.
 
     Rules that age something ("still open after 40 days") measure against this date,
     not today's, so a verdict depends on the books alone and never changes on its own.
+    With ``until``, the last transaction dated on or before that day (the Fava page
+    shows the books as they stood then).
     """
     txn = data.Transaction
     for entry in reversed(entries):
-        if type(entry) is txn:
+        if type(entry) is txn and (until is None or entry.date <= until):
             return entry.date
     return None
 

@@ -59,6 +59,17 @@ def new_meta(filename: str, lineno: int = 0) -> dict[str, Any]:
     return data.new_metadata(filename, lineno)
 
 
+def printable(text: str) -> str:
+    """``text`` with line breaks, control characters and undecodable bytes escaped.
+
+    File names come from the user and the disk: one with a newline would break
+    the one-line error, one that is not UTF-8 could not be printed at all.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class AidbooksError(Exception):
     """A program error that the command line prints as one line and exits 2.
 
@@ -88,9 +99,8 @@ class AidbooksError(Exception):
         """Return the one-line rendering ``file:line: what. fix.``."""
         where = ""
         if self.filename:
-            where = (
-                f"{self.filename}:{self.lineno}: " if self.lineno else f"{self.filename}: "
-            )
+            name = printable(self.filename)
+            where = f"{name}:{self.lineno}: " if self.lineno else f"{name}: "
         text = f"{where}{self.what.rstrip('.')}."
         if self.fix:
             fix = self.fix.rstrip(".")

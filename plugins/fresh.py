@@ -28,6 +28,7 @@ none). Fix it by comparing with the statement and adding the balance it shows::
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from typing import ClassVar
 
@@ -46,15 +47,47 @@ class StaleReconciliationError(RuleError):
     rule: ClassVar[str] = "fresh"
 
 
-def validate(
-    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
-) -> list[RuleError]:
-    """Find bank and platform accounts whose last balance assertion is too old."""
+@dataclass(frozen=True)
+class Reconciliation:
+    """Where one bank or platform account stands (see :func:`reconciliations`).
+
+    Attributes:
+      account: The account.
+      opened: Its ``open`` directive.
+      last: Its last ``balance`` assertion, or None.
+      age: Days from ``last`` to the end of the books (None without one).
+      due: True when the rule finds it stale: opened more than ``fresh_days``
+        before the end of the books and not asserted within them.
+    """
+
+    account: str
+    opened: data.Open
+    last: data.Balance | None
+    age: int | None
+    due: bool
+
+
+def reconciliations(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[dt.date | None, list[Reconciliation]]:
+    """Every open bank and platform account with its last balance assertion (one pass).
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy (``reconcile.fresh_days``).
+      until: Look only at entries dated on or before this day (default: all).
+
+    Returns:
+      (the last date of the books: of the last transaction or assertion, or None
+      for empty books; the accounts in the order they were opened).
+    """
     opened: dict[str, data.Open] = {}
     closed: set[str] = set()
     last_assertion: dict[str, data.Balance] = {}
     last_date: dt.date | None = None
     for entry in entries:
+        if until is not None and entry.date > until:
+            break
         if isinstance(entry, data.Transaction):
             last_date = entry.date
         elif isinstance(entry, data.Balance):
@@ -67,30 +100,47 @@ def validate(
         elif isinstance(entry, data.Close):
             closed.add(entry.account)
     if last_date is None:
-        return []
-    days = policy.reconcile.fresh_days
-    due = last_date - dt.timedelta(days=days)
-    errors: list[RuleError] = []
+        return None, []
+    due_before = last_date - dt.timedelta(days=policy.reconcile.fresh_days)
+    found: list[Reconciliation] = []
     for account, open_entry in opened.items():
-        if account in closed or open_entry.date > due:
+        if account in closed:
             continue
         assertion = last_assertion.get(account)
+        age = None if assertion is None else (last_date - assertion.date).days
+        due = open_entry.date <= due_before and (
+            assertion is None or assertion.date < due_before
+        )
+        found.append(Reconciliation(account, open_entry, assertion, age, due))
+    return last_date, found
+
+
+def validate(
+    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """Find bank and platform accounts whose last balance assertion is too old."""
+    last_date, accounts = reconciliations(entries, policy)
+    days = policy.reconcile.fresh_days
+    errors: list[RuleError] = []
+    for status in accounts:
+        if not status.due:
+            continue
+        account, assertion = status.account, status.last
         if assertion is None:
             errors.append(
                 StaleReconciliationError(
-                    open_entry.meta,
+                    status.opened.meta,
                     f"{account} has no balance assertion; the books end on {last_date} "
                     f"and reconcile.fresh_days is {days}. Compare it with the "
                     "statement and add a 'balance' line",
-                    open_entry,
+                    status.opened,
                 )
             )
-        elif assertion.date < due:
-            age = (last_date - assertion.date).days
+        else:
             errors.append(
                 StaleReconciliationError(
                     assertion.meta,
-                    f"{account} was last reconciled on {assertion.date}, {age} days "
+                    f"{account} was last reconciled on {assertion.date}, {status.age} days "
                     f"before the books end ({last_date}); reconcile.fresh_days is "
                     f"{days}. Compare it with the statement and add a 'balance' line",
                     assertion,

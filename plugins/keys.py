@@ -31,6 +31,7 @@ import phonenumbers
 
 from aidbooks.plugins import codes
 from aidbooks.plugins.errors import KeyFileError
+from aidbooks.plugins.fsutil import read_regular_bytes
 
 KEY_BYTES = 32
 
@@ -88,15 +89,21 @@ def read_key_file(path: Path) -> bytes:
     """
     try:
         st = path.stat()
-        text = path.read_text(encoding="ascii").strip()
+        text = read_regular_bytes(path, 4096).decode("ascii").strip()
     except FileNotFoundError:
         raise KeyFileError(
             "does not exist",
             "run 'aidbooks init' or set privacy.key_file / $AIDBOOKS_KEY_FILE",
             str(path),
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not a key file"
+    except UnicodeDecodeError:
+        raise KeyFileError(
+            "cannot be read (not a key file)", "check the path", str(path)
+        ) from None
+    except (OSError, ValueError) as exc:
+        # ValueError: a path with a NUL character in it (from the policy or the
+        # environment), which no file can have.
+        reason = getattr(exc, "strerror", None) or "not a file name"
         raise KeyFileError(
             f"cannot be read ({reason})", "check the path and permissions", str(path)
         ) from None

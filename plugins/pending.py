@@ -40,6 +40,8 @@ Example (limit 14 days, last transaction of the books on 2025-12-31)::
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 from typing import ClassVar
 
@@ -59,31 +61,68 @@ class PendingError(RuleError):
     rule: ClassVar[str] = "pending"
 
 
-def validate(
-    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
-) -> list[RuleError]:
-    """List ``!`` transactions older than ``pending.max_age_days`` (one pass)."""
-    now = last_date(entries)
+@dataclass(frozen=True)
+class Waiting:
+    """A pending (``!``) transaction (see :func:`waiting`).
+
+    Attributes:
+      entry: The transaction.
+      age: Days from its date to the end of the books.
+      overdue: True when ``age`` is above ``pending.max_age_days`` (a finding).
+    """
+
+    entry: data.Transaction
+    age: int
+    overdue: bool
+
+
+def waiting(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[dt.date | None, list[Waiting]]:
+    """Every ``!`` transaction, oldest first, aged against the end of the books.
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy (``pending.max_age_days``).
+      until: Look only at transactions dated on or before this day (default: all).
+
+    Returns:
+      (the end of the books: the last transaction looked at, or None; the pending
+      transactions).
+    """
+    now = last_date(entries, until)
     if now is None:
-        return []
+        return None, []
     limit = policy.pending.max_age_days
-    errors: list[RuleError] = []
+    found: list[Waiting] = []
     transaction = data.Transaction
     for entry in entries:
         if type(entry) is not transaction or entry.flag != PENDING_FLAG:
             continue
+        if entry.date > now:
+            break
         age = (now - entry.date).days
-        if age > limit:
-            errors.append(
-                PendingError(
-                    entry.meta,
-                    f"this transaction has been pending (!) for {age} days (at {now}, the "
-                    f"last date in the books; the limit is {limit}). Approve it and "
-                    f"change ! to *, or remove it if it did not happen",
-                    entry,
-                )
-            )
-    return errors
+        found.append(Waiting(entry, age, age > limit))
+    return now, found
+
+
+def validate(
+    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """List ``!`` transactions older than ``pending.max_age_days`` (one pass)."""
+    now, found = waiting(entries, policy)
+    limit = policy.pending.max_age_days
+    return [
+        PendingError(
+            item.entry.meta,
+            f"this transaction has been pending (!) for {item.age} days (at {now}, the "
+            f"last date in the books; the limit is {limit}). Approve it and "
+            f"change ! to *, or remove it if it did not happen",
+            item.entry,
+        )
+        for item in found
+        if item.overdue
+    ]
 
 
 __plugins__ = (as_plugin(validate),)

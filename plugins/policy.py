@@ -66,7 +66,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import zoneinfo
 from decimal import Decimal
 from decimal import InvalidOperation
 from pathlib import Path
@@ -84,6 +83,9 @@ from pydantic import model_validator
 from pydantic_core import ErrorDetails
 
 from aidbooks.plugins.errors import PolicyError
+from aidbooks.plugins.fsutil import read_regular_bytes
+from aidbooks.plugins.zones import ZoneError
+from aidbooks.plugins.zones import iana_zone
 
 POLICY_FILENAME = "aidbooks.toml"
 GENERAL_FUND = "general"
@@ -133,6 +135,7 @@ def _to_decimal(value: Any) -> Any:
 
 
 Money = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0)]
+CENT = Decimal("0.01")
 Days = Annotated[int, Field(ge=1, le=36500)]
 
 
@@ -158,8 +161,8 @@ class FundSection(_Section):
     @classmethod
     def _timezone(cls, value: str) -> str:
         try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            iana_zone(value)
+        except ZoneError:
             raise ValueError(
                 'must be an IANA time zone such as "America/Chicago"'
             ) from None
@@ -176,6 +179,29 @@ class PrivacySection(_Section):
     organisations: tuple[str, ...] = ()
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
+
+    @field_validator("key_file")
+    @classmethod
+    def _key_file(cls, value: str) -> str:
+        # a NUL cannot be in any file name: every file function would raise on it
+        if "\x00" in value or not value.strip():
+            raise ValueError(
+                'must be the path of the key file, like "~/.config/aidbooks/fund.key"'
+            )
+        return value
+
+    @field_validator("rounding")
+    @classmethod
+    def _rounding(cls, value: Decimal) -> Decimal:
+        # The unit published amounts are rounded to: 0 (cents) or a whole number of
+        # cents up to a million. A unit like 1e-30 or 1e30 cannot be computed with.
+        if value != 0 and not (
+            Decimal("0.01") <= value <= 1_000_000 and value == value.quantize(CENT)
+        ):
+            raise ValueError(
+                'must be 0 (publish cents) or a unit from "0.01" to "1000000", like "1"'
+            )
+        return value
 
 
 class ApprovalsSection(_Section):
@@ -228,7 +254,7 @@ class DocumentsSection(_Section):
 class ReportSection(_Section):
     """``[report]``: published reports."""
 
-    languages: tuple[Literal["en", "es", "so"], ...] = ("en",)
+    languages: tuple[Literal["en", "es", "so"], ...] = Field(default=("en",), min_length=1)
 
 
 # --- [imports] (importers, issue 5) -------------------------------------------------
@@ -241,8 +267,8 @@ _ACCOUNT = re.compile(
 
 def _zone_name(value: str) -> str:
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        iana_zone(value)
+    except ZoneError:
         raise ValueError('must be an IANA time zone such as "UTC"') from None
     return value
 
@@ -426,6 +452,8 @@ def _explain(err: ErrorDetails) -> tuple[str, str]:
         message = "must be " + message.removeprefix("Input should be ")
     elif message.startswith("Input should be "):
         message = "must be " + message.removeprefix("Input should be ")
+    else:  # "Tuple should have at least 1 item after validation, not 0"
+        message = re.sub(r"^\w+ should ", "must ", message).split(" after validation")[0]
     return (message, f"fix the value in {where}")
 
 
@@ -473,16 +501,17 @@ def load_policy(path: str | os.PathLike[str]) -> Policy:
         st = p.stat()
     except FileNotFoundError:
         return Policy()
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "not a file name"
         raise PolicyError(
-            f"cannot be read ({exc.strerror})", "check its permissions", str(p)
+            f"cannot be read ({reason})", "check its permissions", str(p)
         ) from None
     stamp = (st.st_mtime_ns, st.st_size)
     cached = _CACHE.get(str(p))
     if cached and cached[0] == stamp:
         return cached[1]
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_regular_bytes(p).decode("utf-8")
     except UnicodeDecodeError:
         raise PolicyError("is not UTF-8 text", "save it as UTF-8", str(p)) from None
     except OSError as exc:

@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from typing import ClassVar
@@ -101,11 +102,40 @@ class _Owed:
         self.lots: deque[_Lot] = deque()
 
 
-def validate(
-    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
-) -> list[RuleError]:
-    """Match returns to receivables per household and age what is open (one pass)."""
-    limit = policy.receivables.max_age_days
+@dataclass(frozen=True)
+class Owed:
+    """Bail or bond money still owed back for one household (see :func:`outstanding`).
+
+    Attributes:
+      account: The receivable account (``Assets:Receivable:Bail``).
+      recipient: The household's code.
+      currency: The currency.
+      date: When the money was posted.
+      amount: What of it is still owed.
+      age: Days from ``date`` to the end of the books.
+      old: True when ``age`` is above ``receivables.max_age_days`` (a finding).
+      entry: The transaction that posted it.
+    """
+
+    account: str
+    recipient: str
+    currency: str
+    date: dt.date
+    amount: Decimal
+    age: int
+    old: bool
+    entry: data.Transaction
+
+
+def _match(
+    entries: list[data.Directive], until: dt.date | None = None
+) -> tuple[dict[Key, _Owed], list[RuleError]]:
+    """Match returns to what was posted, per household (one pass).
+
+    Returns:
+      (what each household owes on each account, the findings of returns that
+      exceed what was posted). Entries dated after ``until`` are not looked at.
+    """
     errors: list[RuleError] = []
     owed: dict[Key, _Owed] = {}
     returns: dict[Key, data.Transaction] = {}  # the last return of the current day
@@ -135,6 +165,8 @@ def validate(
     for entry in entries:
         if type(entry) is not transaction:
             continue
+        if until is not None and entry.date > until:
+            break
         for posting in entry.postings:
             account = posting.account
             try:
@@ -182,6 +214,52 @@ def validate(
                 queue.append(_Lot(entry.date, amount, entry))
     if returns:
         close_day()
+    return owed, errors
+
+
+def outstanding(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None = None
+) -> tuple[dt.date | None, list[Owed]]:
+    """Bail and bond money still owed back, per household, oldest first (one pass).
+
+    Args:
+      entries: The loaded entries, sorted by date.
+      policy: The fund's policy (``receivables.max_age_days``).
+      until: Look only at transactions dated on or before this day (default: all).
+
+    Returns:
+      (the end of the books as the rule measures it, or None; what is owed).
+    """
+    limit = policy.receivables.max_age_days
+    owed, _errors = _match(entries, until)
+    now = last_date(entries, until)
+    if now is None:
+        return None, []
+    found = [
+        Owed(
+            account,
+            recipient,
+            currency,
+            lot.date,
+            lot.open,
+            (now - lot.date).days,
+            (now - lot.date).days > limit,
+            lot.entry,
+        )
+        for (account, recipient, currency), state in owed.items()
+        for lot in state.lots
+        if lot.open > 0
+    ]
+    found.sort(key=lambda o: (o.date, o.account, o.recipient))
+    return now, found
+
+
+def validate(
+    entries: list[data.Directive], options_map: dict[str, Any], policy: Policy
+) -> list[RuleError]:
+    """Match returns to receivables per household and age what is open (one pass)."""
+    limit = policy.receivables.max_age_days
+    owed, errors = _match(entries)
     now = last_date(entries)
     if now is None:
         return errors

@@ -44,6 +44,7 @@ from pydantic import Field
 from pydantic import ValidationError
 
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.reports.model import PublicReport
 from aidbooks.reports.period import Period
 from aidbooks.reports.period import parse_period
@@ -195,7 +196,7 @@ class Published:
         if self._report is None:
             path = self.folder / REPORT_JSON
             try:
-                self._report = PublicReport.model_validate_json(path.read_bytes())
+                self._report = PublicReport.model_validate_json(read_regular_bytes(path))
             except (OSError, ValidationError):
                 raise AidbooksError(
                     "has no valid report.json, which the disclosure control needs",
@@ -214,7 +215,7 @@ def read_published(folder: Path) -> Published | None:
     """
     path = folder / MANIFEST
     try:
-        payload = path.read_bytes()
+        payload = read_regular_bytes(path)
     except FileNotFoundError:
         return None
     except OSError as exc:

@@ -4,7 +4,11 @@
 guard → manifest — and returns the files as bytes; :func:`write_folder` writes them
 into a hidden temporary folder beside the target and renames it into place, so a
 half-written report never carries the report's name (a crash leaves only a
-``.NAME.*.tmp`` folder, which nothing reads).
+``.NAME.*.tmp`` folder, which nothing reads). A report published again replaces
+the old folder in one atomic swap where the system can (Linux
+``renameat2(RENAME_EXCHANGE)``), else by two renames — a crash between them leaves
+no report under the name and the old one in a hidden ``.NAME.*.old`` folder,
+never a mixture.
 
 A report folder::
 
@@ -32,7 +36,10 @@ from typing import Literal
 from beancount.core import data
 
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.fsutil import checkpoint
+from aidbooks.plugins.fsutil import exchange
 from aidbooks.plugins.fsutil import fsync_dir
+from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports import guard
 from aidbooks.reports.aggregate import aggregate
@@ -180,9 +187,22 @@ def check_target(out: Path) -> None:
     Raises:
       AidbooksError: exit 2.
     """
-    if out.exists() and not out.is_dir():
+    kind, reason = path_kind(out)
+    if os.path.islink(out):
+        # the folder is replaced by renaming: that would replace the link, not
+        # the folder it points to
+        raise AidbooksError(
+            "--out is a symbolic link", "name the report folder itself", str(out)
+        )
+    if kind == "missing" and reason != "no such file or folder":
+        raise AidbooksError(f"--out: {reason}", "choose a folder for the report", str(out))
+    if kind in ("file", "special"):
         raise AidbooksError("--out is a file", "choose a folder for the report", str(out))
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+    if kind == "unusable":
+        raise AidbooksError(
+            f"--out cannot be used ({reason})", "choose a folder for the report", str(out)
+        )
+    if kind == "folder" and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise AidbooksError(
             "--out is a folder that holds something other than an aidbooks report",
             "choose a new or empty folder (a report replaces its folder as a whole)",
@@ -221,17 +241,31 @@ def write_folder(out: Path, files: dict[str, bytes]) -> None:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(path, 0o666 & ~umask)
+            checkpoint("report:writing")
         for folder in sorted(folders, reverse=True):
             os.chmod(folder, 0o777 & ~umask)
             fsync_dir(folder)
-        if out.exists():
+        checkpoint("report:staged")
+        if not os.path.lexists(out):
+            os.rename(tmp, out)
+        elif exchange(tmp, out):  # one atomic step: the new report in, the old one out
+            checkpoint("report:swapped")
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:  # no atomic swap here: for a moment there is no report at all
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=parent))
             os.rename(out, old / "report")
+            checkpoint("report:moved-old")
             os.rename(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
         fsync_dir(parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(tmp)
+        raise AidbooksError(
+            f"cannot write the report folder ({exc.strerror})",
+            "check the path, free space and permissions; nothing was published",
+            str(out),
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)

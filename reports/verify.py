@@ -36,6 +36,7 @@ from typing import Any
 from beancount.core import data
 from pydantic import ValidationError
 
+from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports import arithmetic
 from aidbooks.reports.disclosure import published_values
@@ -129,9 +130,12 @@ def verify_folder(
     diff = outcome.differences.append
     note = outcome.notes.append
     try:
-        manifest_bytes = (folder / MANIFEST).read_bytes()
-    except OSError:
+        manifest_bytes = read_regular_bytes(folder / MANIFEST)
+    except FileNotFoundError:
         diff(f"{MANIFEST}: missing; this is not a complete aidbooks report")
+        return outcome
+    except OSError as exc:
+        diff(f"{MANIFEST}: cannot be read ({exc.strerror})")
         return outcome
     try:
         manifest = Manifest.model_validate_json(manifest_bytes)
@@ -153,9 +157,12 @@ def verify_folder(
             diff(f"{name}: listed outside the report folder")
             continue
         try:
-            payload = path.read_bytes()
-        except OSError:
+            payload = read_regular_bytes(path)
+        except FileNotFoundError:
             diff(f"{name}: listed in the manifest but missing")
+            continue
+        except OSError as exc:
+            diff(f"{name}: cannot be read ({exc.strerror})")
             continue
         contents[name] = payload
         if sha256(payload) != manifest.artifacts[name]:

@@ -88,7 +88,9 @@ def golden_text(path: Path) -> str:
     out = "\n".join(lines) + "\n\n"
     for entry in declarations(session, str(path)):
         if isinstance(entry, data.Open):
-            out += render.open_account(entry.account, entry.date, entry.currencies[0])
+            out += render.open_account(
+                entry.account, entry.date, ",".join(entry.currencies)
+            )
         elif isinstance(entry, data.Custom):
             out += render.declaration(entry.values[0].value, entry.date)
     out += "\n" + render.transactions(booked.entries)

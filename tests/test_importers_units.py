@@ -57,12 +57,29 @@ from tests.importing import settings
         ("-$1.75 USD", "-1.75"),
         ("1061.86", "1061.86"),
         ("1,000.00", "1000.00"),
-        ("0.10000000000000000001", "0.10000000000000000001"),
+        ("9999999999999.99999999", "9999999999999.99999999"),  # 21 digits: no float
     ],
 )
 def test_amounts_parse_exactly(text: str, value: str) -> None:
     assert parse_amount(text) == Decimal(value)
     assert str(parse_amount(text)) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("99999999999999", "too large"),  # 14 digits: sums would be rounded
+        ("1" * 40, "too large"),
+        ("0.10000000000000000001", "more than 8 decimal places"),
+        ("1e309", "not a number"),
+        ("NaN", "not a number"),
+        ("4111 1111 1111 1", "misplaced separators"),  # a card's digits, not 4111111111111
+        ("12 34", "misplaced separators"),
+    ],
+)
+def test_amounts_beyond_exact_arithmetic_are_refused(text: str, message: str) -> None:
+    with pytest.raises(MoneyError, match=message):
+        parse_amount(text)
 
 
 @pytest.mark.parametrize(("text", "value"), [("1.234,56", "1234.56"), ("-5,99", "-5.99")])

@@ -1,15 +1,32 @@
-"""``aidbooks verify``: a fresh report passes; one changed byte or posting fails."""
+"""``aidbooks verify``: a fresh report passes; one changed byte or posting fails.
+
+The tampering tests of issue 9 (at the end) add: a changed amount and a deleted
+grant in the books, artifacts swapped within a report and from another report, a
+forged link to the previous report, and damaged files that must not crash verify.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import os
 import re
 import shutil
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from beancount.core import data as bdata
+from beancount.core.amount import Amount
 
+from aidbooks.reports.manifest import Link
+from aidbooks.reports.manifest import Manifest
+from aidbooks.reports.manifest import sha256
+from aidbooks.reports.model import PublicReport
+from aidbooks.reports.publish import render_files
 from aidbooks.reports.verify import Books
 from aidbooks.reports.verify import verify_folder
 from tests.helpers import LEDGER
@@ -274,3 +291,179 @@ def test_books_without_the_key_check_the_numbers_only(
     result = run("aidbooks", "verify", str(folder), "--ledger", str(LEDGER), env=env)
     assert result.returncode == 1
     assert "totals/raised is" in result.stdout
+
+
+# ------------------------------------------------------------------ tampering (issue 9)
+def _tampered(books: Books, change: Callable[[list[Any]], list[Any]]) -> Books:
+    return Books(change(list(books.entries)), books.options_map, books.policy, books.key)
+
+
+def _is_grant(entry: Any, before: dt.date) -> bool:
+    return (
+        isinstance(entry, bdata.Transaction)
+        and entry.flag == "*"
+        and entry.date <= before
+        and any(p.account.startswith("Expenses:Aid:") for p in entry.postings)
+    )
+
+
+def test_a_changed_amount_in_the_books_is_detected(reports: Path, books: Books) -> None:
+    """One grant of Q1 paid a dollar more (still balanced): the seal breaks and the
+    numbers that changed are named."""
+    end = dt.date(2025, 3, 31)
+
+    def richer(entries: list[Any]) -> list[Any]:
+        index = next(i for i, e in enumerate(entries) if _is_grant(e, end))
+        entry = entries[index]
+        aid = next(p for p in entry.postings if p.account.startswith("Expenses:Aid:"))
+        other = next(p for p in entry.postings if p is not aid)
+        postings = [
+            p._replace(units=Amount(p.units.number + step, p.units.currency)) if step else p
+            for p, step in (
+                (p, Decimal(1) if p is aid else Decimal(-1) if p is other else 0)
+                for p in entry.postings
+            )
+        ]
+        entries[index] = entry._replace(postings=postings)
+        return entries
+
+    outcome = verify_folder(reports / "2025-Q1", _tampered(books, richer))
+    assert not outcome.ok
+    assert any("the seal on the books differs" in d for d in outcome.differences)
+    assert any(d.startswith("report.json: totals/granted") for d in outcome.differences), (
+        outcome.differences
+    )
+
+
+def test_a_deleted_grant_is_detected(reports: Path, books: Books) -> None:
+    end = dt.date(2025, 3, 31)
+
+    def without_one(entries: list[Any]) -> list[Any]:
+        index = next(i for i, e in enumerate(entries) if _is_grant(e, end))
+        return entries[:index] + entries[index + 1 :]
+
+    outcome = verify_folder(reports / "2025-Q1", _tampered(books, without_one))
+    assert not outcome.ok
+    assert any("the seal on the books differs" in d for d in outcome.differences)
+    assert any("totals/grants" in d for d in outcome.differences), outcome.differences
+
+
+def test_swapped_artifacts_are_detected(
+    reports: Path, books: Books, tmp_path: Path
+) -> None:
+    # two files of one report swapped
+    folder = tmp_path / "swap" / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    english, spanish = folder / "report.en.md", folder / "report.es.md"
+    a, b = english.read_bytes(), spanish.read_bytes()
+    english.write_bytes(b)
+    spanish.write_bytes(a)
+    differences = verify_folder(folder).differences
+    assert any(d.startswith("report.en.md: changed") for d in differences)
+    assert any(d.startswith("report.es.md: changed") for d in differences)
+    # another period's report.json swapped in, its fingerprint fixed up in the manifest
+    folder = tmp_path / "other" / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    other = (reports / "2025-Q2" / "report.json").read_bytes()
+    (folder / "report.json").write_bytes(other)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["artifacts"]["report.json"] = hashlib.sha256(other).hexdigest()
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    )
+    alone = verify_folder(folder).differences
+    assert any("fund or period differs from the manifest" in d for d in alone), alone
+    assert any("does not match what report.json renders to" in d for d in alone)
+    assert not verify_folder(folder, books).ok
+
+
+def test_a_broken_link_to_the_previous_report_is_detected(
+    reports: Path, tmp_path: Path
+) -> None:
+    """Q2's manifest rewritten (in aidbooks' own format) to name another previous
+    manifest: the report beside it is not the one it claims to follow."""
+    shutil.copytree(reports / "2025-Q1", tmp_path / "2025-Q1")
+    shutil.copytree(reports / "2025-Q2", tmp_path / "2025-Q2")
+    path = tmp_path / "2025-Q2" / "manifest.json"
+    manifest = Manifest.model_validate_json(path.read_bytes())
+    assert manifest.previous is not None
+    forged = manifest.model_copy(
+        update={"previous": Link(period="2025-Q1", manifest_sha256="0" * 64)}
+    )
+    path.write_text(forged.to_json())
+    result = run("aidbooks", "verify", str(tmp_path / "2025-Q2"))
+    assert result.returncode == 1
+    assert "is not the one this report was chained to" in result.stdout
+    # the same report with its true link verifies
+    path.write_text(manifest.to_json())
+    assert run("aidbooks", "verify", str(tmp_path / "2025-Q2")).returncode == 0
+
+
+def test_a_damaged_report_folder_never_crashes_verify(
+    reports: Path, tmp_path: Path
+) -> None:
+    """Truncated, emptied, garbage or pipe files in a report folder: exit 1 with the
+    differences, or 2 — never an internal error."""
+    for number, damage in enumerate(("truncate", "empty", "garbage", "pipe", "folder")):
+        for name in ("manifest.json", "report.json", "csv/totals.csv"):
+            folder = tmp_path / f"{damage}{number}-{name.replace('/', '-')}" / "2025-Q1"
+            shutil.copytree(reports / "2025-Q1", folder)
+            target = folder / name
+            payload = target.read_bytes()
+            target.unlink()
+            if damage == "truncate":
+                target.write_bytes(payload[: len(payload) // 2])
+            elif damage == "empty":
+                target.write_bytes(b"")
+            elif damage == "garbage":
+                target.write_bytes(bytes(range(256)) * 10)
+            elif damage == "pipe":
+                os.mkfifo(target)
+            else:
+                target.mkdir()
+            result = run("aidbooks", "verify", str(folder), timeout=120)
+            assert result.returncode in (1, 2), (damage, name, result.stderr)
+            assert (
+                "internal error" not in result.stderr and "Traceback" not in result.stderr
+            )
+            assert result.returncode == 1 or len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_consistent_forgery_is_caught_only_with_the_books(
+    reports: Path, books: Books, tmp_path: Path
+) -> None:
+    """What a donor's ``verify`` cannot catch (the threat model says so): someone who
+    rewrites report.json consistently (two channels' names swapped: every sum still
+    holds), renders the pages again and fixes up the manifest. The chain link of the
+    *next* report, or an auditor with the books and key, catches it."""
+    folder = tmp_path / "2025-Q1"
+    shutil.copytree(reports / "2025-Q1", folder)
+    report = PublicReport.model_validate_json((folder / "report.json").read_bytes())
+    manifest = Manifest.model_validate_json((folder / "manifest.json").read_bytes())
+    first, second, *rest = report.channels
+    swapped = [
+        first.model_copy(update={"name": second.name}),
+        second.model_copy(update={"name": first.name}),
+        *rest,
+    ]
+    forged, files = render_files(
+        report.model_copy(update={"channels": swapped, "artifacts": {}}),
+        manifest.formats,
+        manifest.languages,
+    )
+    assert forged.channels != report.channels
+    for name, payload in files.items():
+        (folder / name).write_bytes(payload)
+    fixed = manifest.model_copy(
+        update={"artifacts": {name: sha256(payload) for name, payload in files.items()}}
+    )
+    (folder / "manifest.json").write_text(fixed.to_json())
+    assert verify_folder(folder).ok  # alone, the folder is self-consistent
+    caught = verify_folder(folder, books)
+    assert not caught.ok
+    assert any("report.json: channels/" in d for d in caught.differences), (
+        caught.differences
+    )
+    # Q2, published after, chained the genuine Q1: with it beside, the forgery shows
+    shutil.copytree(reports / "2025-Q2", tmp_path / "2025-Q2")
+    assert not verify_folder(tmp_path / "2025-Q2").ok
