@@ -24,14 +24,8 @@ DATA = Path(__file__).resolve().parent / "importer_data"
 #: A fixed key, so golden files hold stable codes (never a real fund's key).
 KEY = bytes(range(32))
 
-POLICY_TEXT = """\
-[fund]
-name = "Test Fund"
-timezone = "America/Chicago"
-
-[privacy]
-organisations = ["Riverside Water Utility"]
-
+#: A column mapping for a GoFundMe export (its columns are not published).
+GOFUNDME_MAPPING = """
 [imports.mapped.gofundme]
 channel = "GoFundMe"
 id = "Donation ID"
@@ -45,6 +39,19 @@ donor = ["Email", "Donor Name"]
 status = "Status"
 final = ["Successful"]
 """
+
+POLICY_TEXT = (
+    """\
+[fund]
+name = "Test Fund"
+timezone = "America/Chicago"
+
+[privacy]
+organisations = ["Riverside Water Utility"]
+
+"""
+    + GOFUNDME_MAPPING
+)
 
 
 def settings(policy_text: str = POLICY_TEXT, folder: Path = DATA) -> Settings:

@@ -55,22 +55,9 @@ from tests.helpers import invoke
 from tests.hostile import budget
 from tests.hostile import leaks
 from tests.hostile import tree_text
+from tests.importing import GOFUNDME_MAPPING
 
 OPENING = Decimal("1000000.00")
-MAPPING = """
-[imports.mapped.gofundme]
-channel = "GoFundMe"
-id = "Donation ID"
-date = "Date"
-date_format = "%m/%d/%Y %I:%M %p"
-timezone = "America/Chicago"
-amount = "Gross Amount"
-fee = "Fee"
-net = "Net Amount"
-donor = ["Email", "Donor Name"]
-status = "Status"
-final = ["Successful"]
-"""
 
 all_exports = st.tuples(
     venmo_rows(names=people, moments=YEAR_2025).map(venmo_statement),
@@ -97,7 +84,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )
     policy = books / "aidbooks.toml"
     text = policy.read_text().replace("[privacy]", "[privacy]\nrounding = 0")
-    policy.write_text(text + MAPPING)
+    policy.write_text(text + GOFUNDME_MAPPING)
     return books, key
 
 

@@ -8,22 +8,8 @@ from pathlib import Path
 
 from tests.helpers import run
 from tests.importing import DATA
+from tests.importing import GOFUNDME_MAPPING
 from tests.importing import personal_strings
-
-MAPPING = """
-[imports.mapped.gofundme]
-channel = "GoFundMe"
-id = "Donation ID"
-date = "Date"
-date_format = "%m/%d/%Y %I:%M %p"
-timezone = "America/Chicago"
-amount = "Gross Amount"
-fee = "Fee"
-net = "Net Amount"
-donor = ["Email", "Donor Name"]
-status = "Status"
-final = ["Successful"]
-"""
 
 OPENING = """
 2025-01-01 * "Opening balances"
@@ -47,7 +33,7 @@ def test_all_fixtures_import_check_clean_and_name_nobody(tmp_path: Path) -> None
         policy.read_text().replace(
             "organisations = []", 'organisations = ["Riverside Water Utility"]'
         )
-        + MAPPING
+        + GOFUNDME_MAPPING
     )
     (books / "books" / "opening.beancount").write_text(OPENING.replace("2025-01-01", start))
     exports = tmp_path / "exports"
