@@ -257,6 +257,17 @@ def tree_digest(folder: Path) -> str:
 
 _STAGE = re.compile(r"Operation: '([^']+)'\s+Time:\s+(\d+) ms")
 _PLUGIN_STAGES = ("beancount.ops.", "beancount.plugins.", "aidbooks.")
+#: A stage named like a plugin that is not one (the validation after the plugins).
+_NOT_PLUGINS = ("beancount.ops.validate",)
+
+
+def _plugin_stages(stages: dict[str, float]) -> dict[str, float]:
+    """The stages of ``bean-check -v`` that are plugin lines (inside run_transformations)."""
+    return {
+        k: v
+        for k, v in stages.items()
+        if k.startswith(_PLUGIN_STAGES) and k not in _NOT_PLUGINS
+    }
 
 
 def rules_in_process(on: Sample, off: Sample) -> float | None:
@@ -274,8 +285,8 @@ def rules_in_process(on: Sample, off: Sample) -> float | None:
         load = without["beancount.loader (total)"]
     except KeyError:
         return None
-    plugins_on = {k: v for k, v in with_rules.items() if k.startswith(_PLUGIN_STAGES)}
-    plugins_off = {k: v for k, v in without.items() if k.startswith(_PLUGIN_STAGES)}
+    plugins_on = _plugin_stages(with_rules)
+    plugins_off = _plugin_stages(without)
     ours = sum(v for k, v in plugins_on.items() if k.startswith("aidbooks."))
     rest_on = total_on - sum(plugins_on.values())
     rest_off = total_off - sum(plugins_off.values())
@@ -399,10 +410,10 @@ def _inside_breakdown(result: SizeResult) -> str:
         if s.stages
     ]
     rest = [
-        s.stages["run_transformations"]
-        - sum(v for k, v in s.stages.items() if k.startswith(_PLUGIN_STAGES))
-        for s in ons
-        if "run_transformations" in s.stages
+        (on.stages["run_transformations"] - sum(_plugin_stages(on.stages).values()))
+        - (off.stages["run_transformations"] - sum(_plugin_stages(off.stages).values()))
+        for on, off in zip(ons, offs, strict=False)
+        if "run_transformations" in on.stages and "run_transformations" in off.stages
     ]
     load = [s.stages["beancount.loader (total)"] for s in offs if s.stages]
     if not (plugin and rest and load):
@@ -410,7 +421,8 @@ def _inside_breakdown(result: SizeResult) -> str:
     return (
         f"inside bean-check -v (medians): the aidbooks plugin line"
         f" {statistics.median(plugin):.0f} ms (Beancount's re-sort after it included),"
-        f" importing the plugin modules {statistics.median(rest):.0f} ms; the whole load"
+        f" importing the plugin modules (the rest of the plugin stage beyond the same"
+        f" stage without them) {statistics.median(rest):.0f} ms; the whole load"
         f" without the rules {statistics.median(load):.0f} ms"
     )
 
@@ -603,6 +615,11 @@ def _fava(r: SizeResult) -> float | str | None:
     return ours
 
 
+def _fava_ratio(r: SizeResult) -> float | None:
+    ours, theirs = r.median("fava-aid"), r.median("fava-income")
+    return None if ours is None or not theirs else ours / theirs
+
+
 def _times(x: float) -> str:
     return f"{x:.2f}×"
 
@@ -735,7 +752,10 @@ def table(results: list[SizeResult]) -> tuple[str, list[dict[str, Any]]]:
             met = "yes"
         else:
             met = "no (" + ", ".join(s for s, m in counted if m is False) + ")"
-        trend = growth(row, [v for _t, v, _m in cells])
+        if row.value is _fava:  # the growth of the page against Fava's own page
+            trend = growth(row, [_fava_ratio(r) for r in results])
+        else:
+            trend = growth(row, [v for _t, v, _m in cells])
         texts = [t if m is not False else f"**{t}**" for t, _v, m in cells]
         lines.append(
             "| "
@@ -913,7 +933,7 @@ def main(argv: list[str] | None = None) -> int:
         key.chmod(0o600)
         env = dict(os.environ, AIDBOOKS_KEY_FILE=str(key), BEANCOUNT_DISABLE_LOAD_CACHE="1")
         for size in args.sizes:
-            books = ensure_books(args.books, size, args.seed, log)
+            books = ensure_books(args.books.resolve(), size, args.seed, log)
             log(f"{_size(size)}: {books.transactions:,} transactions, {args.runs} runs")
             results.append(
                 run_size(
