@@ -1,6 +1,6 @@
 # aidbooks — `make demo` and `make test` work on a fresh machine (Python 3.11+).
 #
-#   make demo   set up, then check the example fund in ledger/ (and write its report)
+#   make demo   set up, check the example fund in ledger/, write its report, verify it
 #   make test   set up (Python packages; Debian's chromium when run as root), lint,
 #               type-check and run every test
 #   make bench  measure aidbooks against bare Beancount (not part of `make test`):
@@ -49,8 +49,8 @@ demo: setup
 	@echo "The example fund in ledger/ passes every check, the strict ones too."
 	@test -f $(DEMO_KEY) || $(BIN)/python -c "from pathlib import Path; from aidbooks.plugins.keys import write_key_file; write_key_file(Path('$(DEMO_KEY)'))"
 	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks report ledger/main.beancount --period 2025 --out demo-report
+	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger ledger/main.beancount
 	@echo "Open $(CURDIR)/demo-report/index.html in a browser (no network needed)."
-	@echo "Check it:  AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger ledger/main.beancount"
 
 lint: setup
 	$(BIN)/ruff check aidbooks plugins importers reports tests ledger/template bench
