@@ -453,15 +453,33 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                     else 0
                 ) | fund_kind(account) << _ROLE_BITS
             # --- funds: which fund the posting belongs to, and how much
+            # plain: pmeta holds only filename, lineno and a fund already seen clean
+            plain = False
             if pmeta is not None and fund_key in pmeta:
                 fund = pmeta[fund_key]
                 if fund not in known_funds:
                     fund_events.append(FundEvent(UNDECLARED, entry, pmeta, fund))
                     fund = None  # left out of the balances
+                elif (
+                    len(pmeta) == 3
+                    and fund in clean_values
+                    and "lineno" in pmeta
+                    and "filename" in pmeta
+                ):
+                    plain = True
             elif txn_ok:
                 fund = txn_fund
             else:
                 fund = None
+            if not role:  # money and liabilities: no fund, no grant (most postings)
+                if (
+                    pmeta
+                    and not plain
+                    and (len(pmeta) > 2 or "lineno" not in pmeta)
+                    and suspect(pmeta, clean_values)
+                ):
+                    found = True
+                continue
             kind = role >> _ROLE_BITS
             if kind and fund is not None and units is not None:
                 number, currency = units
@@ -513,12 +531,14 @@ def walk(entries: list[data.Directive], policy: Policy) -> Sweep:
                         continue
                 elif pmeta and type(value) is str and valid(value, "recipient"):
                     good_recipients.add(value)
+                    clean_values.add(value)  # a code is never personal data
                     if value not in first_recipient:
                         first_recipient[value] = Use(date, pmeta)
                 else:
                     grant_postings.append((entry, posting))
             if (
                 pmeta
+                and not plain
                 and (len(pmeta) > 2 or "lineno" not in pmeta)
                 and suspect(pmeta, clean_values)
             ):

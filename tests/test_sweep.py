@@ -98,3 +98,52 @@ def test_garbage_collection_is_restored(tmp_path: Path) -> None:
     finally:
         gc.enable()
     sweep.forget()
+
+
+SHORTCUTS = f"""\
+option "operating_currency" "USD"
+2025-01-01 open Assets:Bank:Checking USD
+2025-01-01 open Income:Donations:Cash USD
+2025-01-01 open Expenses:Aid:Rent USD
+2025-01-01 custom "aid-recipient" "{R1}"
+2025-02-01 * "Donation"
+  Income:Donations:Cash  -10.00 USD
+    fund: "general"
+  Assets:Bank:Checking
+    fund: "general"
+2025-02-02 * "Donation"
+  Income:Donations:Cash  -10.00 USD
+    fund: "general"
+  Assets:Bank:Checking
+    fund: "general"
+    note: "from Maria Garcia"
+2025-02-03 * "Donation"
+  Income:Donations:Cash  -10.00 USD
+  Assets:Bank:Checking
+    note: "call 612-555-0147"
+2025-02-04 * "Rent"
+  Expenses:Aid:Rent  10.00 USD
+    recipient: "{R1}"
+  Assets:Bank:Checking
+2025-02-05 * "Rent"
+  Expenses:Aid:Rent  10.00 USD
+    recipient: "{R1}"
+    note: "for Maria Garcia"
+  Assets:Bank:Checking
+"""
+
+
+def test_the_walks_shortcuts_still_see_every_posting_meta_value(tmp_path: Path) -> None:
+    # Postings with a known clean fund, money postings and postings of a recipient
+    # already seen take shortcuts; personal data beside them is still found.
+    path = tmp_path / "shortcuts.beancount"
+    path.write_text(SHORTCUTS, encoding="utf-8")
+    entries, errors, _options = loader.load_file(str(path))
+    assert errors == []
+    walked = sweep.walk(entries, Policy())
+    assert [str(txn.date) for txn in walked.suspects] == [
+        "2025-02-02",
+        "2025-02-03",
+        "2025-02-05",
+    ]
+    assert walked.grant_postings == []
