@@ -19,7 +19,6 @@ whose ``strerror`` says so, which every caller already turns into a one-line
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import json
 import os
@@ -285,6 +284,8 @@ def exchange(first: Path, second: Path) -> bool:
     Raises:
       OSError: the swap failed for another reason (a path is missing...).
     """
+    import ctypes  # noqa: PLC0415 (a slow import, only when swapping)
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2

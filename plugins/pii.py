@@ -23,8 +23,8 @@ this interface; ``findings``, ``kinds``, ``describe`` and ``KIND_NAMES`` are unc
 What is found (the kinds, see :data:`KIND_NAMES`):
 
 * ``phone``: phone numbers, US and international, found by Google's libphonenumber
-  (``phonenumbers.PhoneNumberMatcher``, only called when the text holds a run of at
-  least seven digits), and shorter local numbers after a word like "tel", "cell",
+  (``phonenumbers.PhoneNumberMatcher``, only called, and only imported, when the text
+  holds a run of at least seven digits), and shorter local numbers after a word like "tel", "cell",
   "WhatsApp".
 * ``email``: e-mail addresses, also written "name [at] gmail [dot] com".
 * ``handle``: payment and social handles: ``@name``, ``$cashtag`` (never "$50"),
@@ -71,8 +71,6 @@ import unicodedata
 from collections.abc import Iterable
 from importlib import resources
 from typing import NamedTuple
-
-import phonenumbers
 
 #: Human-readable names of the kinds of personal data the detectors know.
 KIND_NAMES: dict[str, str] = {
@@ -746,6 +744,8 @@ def _digit_findings(work: str, words: set[str]) -> list[Finding]:
     if words & _PHONE_WORDS:
         run(_LOCAL_PHONE, "phone")
     if seven_digits:
+        import phonenumbers  # noqa: PLC0415 (a slow import, only for texts with 7 digits)
+
         for match in phonenumbers.PhoneNumberMatcher(work, "US"):
             found.append(Finding("phone", match.start, match.end))
     return found
