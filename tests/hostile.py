@@ -26,11 +26,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
 from hypothesis import HealthCheck
 from hypothesis import Phase
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from tests.helpers import invoke
 from tests.importing import DATA
 from tests.importing import personal_strings
 
@@ -343,3 +345,19 @@ def hostile_export(draw: Draw) -> tuple[str, bytes, list[str]]:
     encoding = draw(st.sampled_from(ENCODINGS))
     done.append(encoding)
     return seed.suffix, encode(text, encoding), done
+
+
+#: An opening balance that covers the grants in the fixtures' exports.
+OPENING = """
+2025-01-01 * "Opening balances"
+  Assets:Bank:Checking      20000.00 USD
+  Equity:Opening-Balances
+"""
+
+
+def funded_books(books: Path, key: Path) -> Path:
+    """``aidbooks init`` books at ``books`` (key at ``key``) with :data:`OPENING`."""
+    code, _out, err = invoke(CliRunner(), "init", str(books), "--key-file", str(key))
+    assert code == 0, err
+    (books / "books" / "opening.beancount").write_text(OPENING)
+    return books

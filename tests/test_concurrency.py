@@ -28,10 +28,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from tests.helpers import BIN
-from tests.helpers import invoke
+from tests.hostile import funded_books
 from tests.hostile import tree_digest
 from tests.importing import DATA
 from tests.serving import start
@@ -39,11 +38,6 @@ from tests.serving import start
 VENMO = DATA / "venmo" / "statement-2025-05.csv"
 PAYPAL = DATA / "paypal" / "activity-en.csv"
 STRIPE = DATA / "stripe" / "balance-history.csv"
-OPENING = """
-2025-01-01 * "Opening balances"
-  Assets:Bank:Checking      20000.00 USD
-  Equity:Opening-Balances
-"""
 
 
 @pytest.fixture(scope="module")
@@ -53,11 +47,7 @@ def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, key: Path) -> Path:
-    books = tmp_path_factory.mktemp("base") / "books"
-    code, _out, err = invoke(CliRunner(), "init", str(books), "--key-file", str(key))
-    assert code == 0, err
-    (books / "books" / "opening.beancount").write_text(OPENING)
-    return books
+    return funded_books(tmp_path_factory.mktemp("base") / "books", key)
 
 
 def _env(key: Path, **extra: str) -> dict[str, str]:

@@ -43,6 +43,7 @@ from click.testing import CliRunner
 from aidbooks.plugins.writer import JOURNAL_NAME
 from tests.helpers import BIN
 from tests.helpers import invoke
+from tests.hostile import funded_books
 from tests.hostile import tree_digest
 from tests.importing import DATA
 from tests.serving import start
@@ -52,11 +53,6 @@ EXPORTS = [
     DATA / "paypal" / "activity-en.csv",
     DATA / "stripe" / "balance-history.csv",
 ]
-OPENING = """
-2025-01-01 * "Opening balances"
-  Assets:Bank:Checking      20000.00 USD
-  Equity:Opening-Balances
-"""
 #: Commit steps, and what the books must be once an aidbooks command opened them.
 IMPORT_STEPS = {
     "import:booked": "before",  # everything read and booked, nothing written
@@ -75,11 +71,7 @@ def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory, key: Path) -> Path:
     """New books with an opening balance (so the imported grants are covered)."""
-    books = tmp_path_factory.mktemp("base") / "books"
-    code, _out, err = invoke(CliRunner(), "init", str(books), "--key-file", str(key))
-    assert code == 0, err
-    (books / "books" / "opening.beancount").write_text(OPENING)
-    return books
+    return funded_books(tmp_path_factory.mktemp("base") / "books", key)
 
 
 def _env(key: Path, **extra: str) -> dict[str, str]:
