@@ -125,12 +125,13 @@ def report(
     formats = split_list(formats_text, FORMATS, "--format")
     path = ledger_path(file)
     policy = load_policy(policy_path_for(path))
-    languages = (
-        split_list(lang_text, ("en", "es", "so"), "--lang")
-        if lang_text
-        else tuple(policy.report.languages)
-    )
-    check_languages(languages)
+    if lang_text:
+        languages = split_list(lang_text, ("en", "es", "so"), "--lang")
+        check_languages(languages)
+    else:
+        languages = tuple(policy.report.languages)
+        where = str(policy_path_for(path))
+        check_languages(languages, "[report] languages", where)
     today = dt.datetime.now(zoneinfo.ZoneInfo(policy.fund.timezone)).date()
     if period.end >= today:
         raise AidbooksError(

@@ -78,8 +78,13 @@ ON_HAND_LABELS = {
 FUND_LABELS = {"general": N_("General fund")}
 
 
-def check_languages(languages: tuple[str, ...]) -> None:
+def check_languages(
+    languages: tuple[str, ...], source: str = "--lang", where: str | None = None
+) -> None:
     """Refuse languages without a catalog.
+
+    ``source`` names where the languages were asked for (the option, or the policy
+    key ``[report] languages`` with ``where`` the policy file).
 
     Raises:
       AidbooksError: a language has no translation (exit 2).
@@ -87,9 +92,10 @@ def check_languages(languages: tuple[str, ...]) -> None:
     for lang in languages:
         if lang not in LANGUAGES:
             raise AidbooksError(
-                f"--lang {lang!r}: no translation of the report into this language yet",
+                f"{source} {lang!r}: no translation of the report into this language yet",
                 f"choose from {', '.join(LANGUAGES)}, or add a catalog "
                 "(see aidbooks/reports/i18n.py)",
+                where,
             )
 
 

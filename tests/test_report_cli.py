@@ -155,6 +155,20 @@ def test_bad_options(key: Path, tmp_path: Path, args: list[str], message: str) -
     assert code == 2 and message in err and "Traceback" not in err
 
 
+def test_a_policy_language_without_a_catalog(key: Path, tmp_path: Path) -> None:
+    main = copy_ledger(tmp_path / "books")
+    policy = main.parent / "aidbooks.toml"
+    policy.write_text(
+        policy.read_text().replace('languages = ["en", "es"]', 'languages = ["en", "so"]')
+    )
+    code, _, err = _report(key, str(main), "--period", "2025", "--out", str(tmp_path / "r"))
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"aidbooks: {policy}: [report] languages 'so': no translation"), (
+        err
+    )
+    assert not (tmp_path / "r").exists()
+
+
 def test_missing_key(tmp_path: Path) -> None:
     result = run(
         "aidbooks",
