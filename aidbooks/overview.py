@@ -67,6 +67,7 @@ from aidbooks.plugins.conventions import last_date
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.policy import Policy
 from aidbooks.preview import Preview
+from aidbooks.preview import earlier_reports
 from aidbooks.preview import preview
 from aidbooks.preview import quarter_of
 
@@ -366,7 +367,8 @@ def build(
         receivable_ages=_ages(receivable_lines),
         checks=() if report is None else _groups(report, sources),
         preview=section(
-            "preview", lambda: _preview(books, policy, end, last_date(entries), previews)
+            "preview",
+            lambda: _preview(books, ledger, policy, end, last_date(entries), previews),
         ),
         problems=problems,
     )
@@ -627,13 +629,15 @@ def _groups(report: check.Report, sources: set[str]) -> tuple[CheckGroup, ...]:
 
 def _preview(
     books: Books,
+    ledger: Path,
     policy: Policy,
     end: dt.date | None,
     books_end: dt.date | None,
     previews: dict[str, Preview] | None,
 ) -> Preview | None:
     """The preview of the quarter that holds ``end`` (the books' real end decides
-    whether that quarter is over)."""
+    whether that quarter is over), with the fund's earlier reports when the policy
+    says where they are kept."""
     if end is None:
         return None
     period = quarter_of(end)
@@ -641,7 +645,8 @@ def _preview(
     found = cache.get(period.label)
     if found is None:
         entries, _errors, options_map = books
+        earlier = earlier_reports(policy, ledger)
         found = cache[period.label] = preview(
-            entries, options_map, policy, period, books_end
+            entries, options_map, policy, period, books_end, earlier
         )
     return found

@@ -7,17 +7,21 @@ table, with every cell the report would suppress marked and the reason given
 (too few households or one household's share, or hidden to protect another).
 Hidden cells show no value here either: the page shows what donors would see.
 
-The preview does not know the fund's earlier reports (they live wherever the
-treasurer keeps them), so the real report, which takes them into account, may
-hide more; never less.
+Earlier reports matter: the real report keeps hidden whatever an earlier one hid,
+and hides what could be worked out by differencing against them. The preview takes
+them into account when the policy says where they are kept (``[report] published``,
+the folder holding one folder per published report); without it, the real report
+may hide more, never less, and the page says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from beancount.core import data
@@ -26,6 +30,9 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import aggregate
 from aidbooks.reports.cells import Cell
 from aidbooks.reports.disclosure import plan
+from aidbooks.reports.manifest import Published
+from aidbooks.reports.manifest import context_of
+from aidbooks.reports.manifest import reports_in
 from aidbooks.reports.period import Period
 
 #: The tables of a report in the order of the published page.
@@ -82,6 +89,8 @@ class Preview:
       hidden: How many numbers the report would suppress.
       total: How many numbers it holds.
       min_cell: ``privacy.min_cell``.
+      earlier: The periods of the earlier reports taken into account; None when
+        the policy does not say where the published reports are.
     """
 
     period: str
@@ -90,6 +99,7 @@ class Preview:
     hidden: int
     total: int
     min_cell: int
+    earlier: tuple[str, ...] | None = None
 
 
 def quarter_of(day: dt.date) -> Period:
@@ -102,19 +112,40 @@ def label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def earlier_reports(policy: Policy, ledger_file: Path) -> list[Published] | None:
+    """The fund's published reports from ``[report] published``; None when not set.
+
+    Raises:
+      AidbooksError: the folder or a report in it cannot be read.
+    """
+    folder = policy.report.published_folder(ledger_file.parent)
+    if folder is None:
+        return None
+    return reports_in(folder, policy.fund.name)
+
+
 def preview(
     entries: list[data.Directive],
     options_map: Mapping[str, Any],
     policy: Policy,
     period: Period,
     books_end: dt.date | None = None,
+    earlier: Sequence[Published] | None = None,
 ) -> Preview:
     """Run the report's pipeline on ``period`` and lay out what it would publish.
 
+    ``earlier`` are the fund's published reports (None: not known); those before
+    ``period`` are taken into account as ``aidbooks report`` does.
+
     Raises:
-      AidbooksError: the books cannot be reported (a posting in another currency).
+      AidbooksError: the books cannot be reported (a posting in another currency),
+        or an earlier report has no valid ``report.json``.
     """
-    outcome = plan(aggregate(entries, options_map, policy, period), policy)
+    context = context_of(period, list(earlier or ()))
+    aggregates = aggregate(
+        entries, options_map, policy, period, tuple(c.period for c in context)
+    )
+    outcome = plan(aggregates, policy, [c.report() for c in context])
     hidden = outcome.hidden
     primary = outcome.primary
     rounded = outcome.rounded
@@ -161,6 +192,7 @@ def preview(
         hidden=sum(1 for c in outcome.cells if c.id in hidden),
         total=len(outcome.cells),
         min_cell=min_cell,
+        earlier=None if earlier is None else tuple(c.period.label for c in context),
     )
 
 

@@ -48,6 +48,7 @@ valid policy. The fullest form::
 
     [report]
     languages = ["en", "es"]
+    published = "reports"             # where the published reports are kept
 
     [imports]                         # aidbooks import (see importers/__init__.py)
     bank_account = "Assets:Bank:Checking"
@@ -252,9 +253,29 @@ class DocumentsSection(_Section):
 
 
 class ReportSection(_Section):
-    """``[report]``: published reports."""
+    """``[report]``: published reports.
+
+    ``published`` is the folder where the fund keeps its published reports, one
+    folder each (as ``aidbooks report --out`` writes them), relative to the books'
+    folder or absolute; empty when the books do not know. The Aid page's publish
+    preview reads the reports there, so it hides what the real report will hide.
+    """
 
     languages: tuple[Literal["en", "es", "so"], ...] = Field(default=("en",), min_length=1)
+    published: str = ""
+
+    @field_validator("published")
+    @classmethod
+    def _published(cls, value: str) -> str:
+        if "\x00" in value:  # no folder name holds a NUL
+            raise ValueError('must be the folder of the published reports, like "reports"')
+        return value
+
+    def published_folder(self, books_folder: Path) -> Path | None:
+        """Return the folder of the published reports, or None when not set."""
+        if not self.published.strip():
+            return None
+        return books_folder / os.path.expandvars(os.path.expanduser(self.published))
 
 
 # --- [imports] (importers, issue 5) -------------------------------------------------

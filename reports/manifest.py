@@ -232,21 +232,35 @@ def read_published(folder: Path) -> Published | None:
     return Published(folder, manifest, payload)
 
 
-def siblings(out: Path, fund: str) -> list[Published]:
-    """Reports of ``fund`` in folders beside ``out`` (``out`` itself left out)."""
-    parent = out.resolve().parent
+def reports_in(parent: Path, fund: str) -> list[Published]:
+    """Reports of ``fund`` in the folders inside ``parent`` (none if it is missing).
+
+    Raises:
+      AidbooksError: ``parent`` cannot be listed, or a manifest there is unreadable
+        or invalid (exit 2).
+    """
     found: list[Published] = []
     if not parent.is_dir():
         return found
-    for folder in sorted(parent.iterdir()):
+    try:
+        folders = sorted(parent.iterdir())
+    except OSError as exc:
+        raise AidbooksError(
+            f"cannot be listed ({exc.strerror})", "check the folder", str(parent)
+        ) from None
+    for folder in folders:
         if folder.name.startswith(".") or not folder.is_dir():
-            continue
-        if folder.resolve() == out.resolve():
             continue
         published = read_published(folder)
         if published is not None and published.manifest.fund == fund:
             found.append(published)
     return found
+
+
+def siblings(out: Path, fund: str) -> list[Published]:
+    """Reports of ``fund`` in folders beside ``out`` (``out`` itself left out)."""
+    here = out.resolve()
+    return [p for p in reports_in(here.parent, fund) if p.folder.resolve() != here]
 
 
 def previous_of(period: Period, candidates: list[Published]) -> Published | None:
