@@ -26,6 +26,7 @@ from typing import Any
 
 from beancount.core import data
 
+from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import aggregate
 from aidbooks.reports.cells import Cell
@@ -116,11 +117,17 @@ def earlier_reports(policy: Policy, ledger_file: Path) -> list[Published] | None
     """The fund's published reports from ``[report] published``; None when not set.
 
     Raises:
-      AidbooksError: the folder or a report in it cannot be read.
+      AidbooksError: the folder is missing, or it or a report in it cannot be read.
     """
     folder = policy.report.published_folder(ledger_file.parent)
     if folder is None:
         return None
+    if not folder.is_dir():  # a typo would silently preview less than is hidden
+        raise AidbooksError(
+            "[report] published is not a folder",
+            "create it, or fix the path in aidbooks.toml",
+            str(folder),
+        )
     return reports_in(folder, policy.fund.name)
 
 

@@ -135,3 +135,15 @@ def test_a_nul_in_the_folder_is_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy('[report]\npublished = "rep\\u0000orts"\n')
     assert "report.published" in str(caught.value) or "published" in str(caught.value)
+
+
+def test_a_folder_that_is_not_there_is_one_problem_of_the_preview(tmp_path: Path) -> None:
+    main = copy_ledger(tmp_path / "books")
+    policy = main.parent / "aidbooks.toml"
+    policy.write_text(
+        policy.read_text().replace("[report]\n", '[report]\npublished = "reprots"\n')
+    )
+    overview = build(load_books(main), main, load_policy(policy))
+    assert overview.preview is None
+    problem = overview.problems["preview"]
+    assert "reprots" in problem and "not a folder" in problem and "\n" not in problem
