@@ -163,6 +163,13 @@ def classify(
     record.narration = f"{label}, to categorise"
 
 
+def _bank_source(importer: ExportImporter, key: str) -> Source:
+    """The bank account of ``imports.bank_account`` (default Assets:Bank:Checking)."""
+    settings = importer.settings
+    account = settings.policy.imports.bank_account if settings else "Assets:Bank:Checking"
+    return Source(key, "Bank", account, "Bank", "bank")
+
+
 class ChaseImporter(ExportImporter):
     """Chase-style checking account CSV (Zelle in and out, no ids)."""
 
@@ -171,12 +178,7 @@ class ChaseImporter(ExportImporter):
 
     @property
     def source(self) -> Source:
-        account = (
-            self.settings.policy.imports.bank_account
-            if self.settings
-            else "Assets:Bank:Checking"
-        )
-        return Source("bank", "Bank", account, "Bank", "bank")
+        return _bank_source(self, "bank")
 
     def sniff(self, head: str) -> bool:
         return find_header(head, (CHASE,), limit=3) is not None
@@ -237,12 +239,7 @@ class OfxImporter(ExportImporter):
 
     @property
     def source(self) -> Source:
-        account = (
-            self.settings.policy.imports.bank_account
-            if self.settings
-            else "Assets:Bank:Checking"
-        )
-        return Source("ofx", "Bank", account, "Bank", "bank")
+        return _bank_source(self, "ofx")
 
     def sniff(self, head: str) -> bool:
         start = head.lstrip()[:400].upper()

@@ -138,14 +138,7 @@ class CashAppImporter(ExportImporter):
                 parsed.skipped.append(Skip(row.lineno, "row without a transaction id"))
                 continue
             if cols.present("status") and status.casefold() not in FINAL:
-                parsed.skipped.append(
-                    Skip(
-                        row.lineno,
-                        not_final(status),
-                        ident,
-                        status,
-                    )
-                )
+                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
                 continue
             if "bitcoin" in type_text or "stock" in type_text:
                 parsed.skipped.append(

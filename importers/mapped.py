@@ -228,14 +228,7 @@ class MappedImporter(ExportImporter):
                 continue
             status = cols.get(cells, "status")
             if cols.present("status") and status.casefold() not in final:
-                parsed.skipped.append(
-                    Skip(
-                        row.lineno,
-                        not_final(status),
-                        ident,
-                        status,
-                    )
-                )
+                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
                 continue
             try:
                 records = self._records(

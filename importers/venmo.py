@@ -142,14 +142,7 @@ class VenmoImporter(ExportImporter):
                 continue
             status = cols.get(cells, "status")
             if status.casefold() not in FINAL:
-                parsed.skipped.append(
-                    Skip(
-                        row.lineno,
-                        not_final(status),
-                        ident,
-                        status,
-                    )
-                )
+                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
                 continue
             try:
                 record = (
