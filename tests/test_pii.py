@@ -232,6 +232,23 @@ def test_amounts_and_dates_are_never_findings(
     assert Scanner().kinds(text) == ()
 
 
+@settings(max_examples=200)
+@given(
+    st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2035, 12, 31)),
+    st.sampled_from(
+        ["%d.%m.%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d.%m.%Y"]
+    ),
+    st.sampled_from(["CET", "CEST", "PDT", ""]),
+)
+def test_dates_with_times_are_never_findings(
+    when: dt.datetime, layout: str, zone: str
+) -> None:
+    """A platform's timestamp as written (PayPal's German export: "30.12.2025 21:56:09
+    CET"): run together, a date's and a time's digits look like a phone number."""
+    text = f"{when.strftime(layout)} {zone}".strip()
+    assert Scanner().kinds(text) == (), text
+
+
 @settings(max_examples=100)
 @given(phones(), st.sampled_from(CLEAN_CONTEXTS))
 def test_planted_phones_are_found(phone: str, context: str) -> None:
