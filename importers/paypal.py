@@ -35,9 +35,13 @@ Every row's status is kept in ``paypal-status``: PayPal rewrites history, so a
 re-download can show an imported payment as ``Refunded`` (reported as a change)
 or no longer final (reported as a conflict to fix by hand).
 
-Type names are matched by keyword in the three languages; Spanish and German type
-and status words beyond the header are **unverified** (taken from PayPal's
-translations seen in public code, not from a real download).
+Type names are matched by keyword in the three languages. German: the header, the
+status words ``Abgeschlossen`` and ``Ausstehend``, the types ``Allgemeine Zahlung``,
+``PayPal Express-Zahlung`` and ``Bankgutschrift auf PayPal-Konto``, ``dd.mm.yyyy``
+dates, ``CET``/``CEST`` and decimal commas are as in rows of real German downloads
+quoted in public code (fixture ``tests/importer_data/paypal/activity-de.csv``);
+other German words and the Spanish words beyond the header are **unverified** (taken
+from PayPal's translations seen in public code, not from a real download).
 """
 
 from __future__ import annotations
