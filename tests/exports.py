@@ -326,14 +326,54 @@ def paypal_rows(
     )
 
 
-def paypal_activity(rows: list[Row]) -> Export:
+#: PayPal's German download: its header and words (those in rows of real German
+#: downloads: Abgeschlossen, Ausstehend, Allgemeine Zahlung, PayPal Express-Zahlung,
+#: Bankgutschrift auf PayPal-Konto, Haben; the others are PayPal's translations).
+PAYPAL_GERMAN = {
+    "header": "Datum,Uhrzeit,Zeitzone,Name,Typ,Status,Währung,Brutto,Gebühr,Netto,"
+    "Absender E-Mail-Adresse,Empfänger E-Mail-Adresse,Transaktionscode,Guthaben,Hinweis,"
+    "Auswirkung auf Guthaben",
+    "Donation Payment": "Spendenzahlung",
+    "General Payment": "Allgemeine Zahlung",
+    "Payment Refund": "Rückzahlung",
+    "General Withdrawal - Bank Account": "Allgemeine Abbuchung – Bankkonto",
+    "Bank Deposit to PP Account ": "Bankgutschrift auf PayPal-Konto",
+    "Payment Hold": "Zahlungseinbehalt",
+    "Chargeback Fee": "Rückbuchungsgebühr",
+    "Express Checkout Payment": "PayPal Express-Zahlung",
+    "Completed": "Abgeschlossen",
+    "Pending": "Ausstehend",
+    "Denied": "Abgelehnt",
+    "Refunded": "Erstattet",
+    "Credit": "Haben",
+    "Debit": "Soll",
+}
+
+
+def _german(amount: str) -> str:
+    """``1,234.56`` as German writes it: ``1.234,56``."""
+    return amount.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def paypal_activity_german(rows: list[Row]) -> Export:
+    """The same rows in PayPal's German download (``dd.mm.yyyy``, decimal commas)."""
+    return paypal_activity(rows, german=True)
+
+
+def paypal_activity(rows: list[Row], german: bool = False) -> Export:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    words = PAYPAL_GERMAN if german else {}
     writer.writerow(
-        "Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,From Email Address,"
-        "To Email Address,Transaction ID,Balance,Note,Balance Impact".split(",")
+        words.get(
+            "header",
+            "Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,From Email Address,"
+            "To Email Address,Transaction ID,Balance,Note,Balance Impact",
+        ).split(",")
     )
-    export = Export("paypal.csv", b"", "Assets:Platform:PayPal")
+    name = "paypal-de.csv" if german else "paypal.csv"
+    export = Export(name, b"", "Assets:Platform:PayPal")
+    number = (lambda text: _german(text)) if german else (lambda text: text)
     for n, (kind, incoming, status, currency, amount, fee, name, note, when) in enumerate(
         rows
     ):
@@ -358,22 +398,22 @@ def paypal_activity(rows: list[Row]) -> Export:
         impact = "Memo" if kind == "Payment Hold" else ("Credit" if gross > 0 else "Debit")
         writer.writerow(
             [
-                when.strftime("%m/%d/%Y"),
+                when.strftime("%d.%m.%Y" if german else "%m/%d/%Y"),
                 when.strftime("%H:%M:%S"),
-                "PDT",
+                "CET" if german else "PDT",
                 name,
-                kind,
-                status,
+                words.get(kind, kind),
+                words.get(status, status),
                 currency,
-                f"{gross:,.2f}",
-                f"{fee_value:.2f}",
-                f"{net:,.2f}",
+                number(f"{gross:,.2f}"),
+                number(f"{fee_value:.2f}"),
+                number(f"{net:,.2f}"),
                 "someone@example.org" if incoming else "fund@example.org",
                 "fund@example.org" if incoming else "someone@example.org",
-                f"{n:017d}",
-                "0.00",
+                f"{n + (9 * 10**15 if german else 0):017d}",
+                number("0.00"),
                 note,
-                impact,
+                words.get(impact, impact),
             ]
         )
         export.rows += 1

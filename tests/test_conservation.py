@@ -1,9 +1,9 @@
 """Money is conserved end to end: exports → import → check → report (issue 9, part 4).
 
-Generated exports of every platform (:mod:`tests.exports`: Venmo, PayPal, Cash
-App, Stripe, Open Collective, a Chase-style bank CSV, an OFX statement and a
-column-mapped GoFundMe CSV — donations, refunds, fees, payouts, grants, purchases,
-pending and failed rows, planted names in every personal column) are imported
+Generated exports of every platform (:mod:`tests.exports`: Venmo, PayPal (its
+English and its German download), Cash App, Stripe, Open Collective, a Chase-style
+bank CSV, an OFX statement and a column-mapped GoFundMe CSV — donations, refunds,
+fees, payouts, grants, purchases, pending and failed rows, planted names in every personal column) are imported
 together into new books, ``aidbooks check`` must pass, and the year's
 ``report.json`` must publish, **to the cent** (``privacy.rounding = 0``):
 
@@ -45,6 +45,7 @@ from tests.exports import ofx_statement
 from tests.exports import opencollective_rows
 from tests.exports import opencollective_transactions
 from tests.exports import paypal_activity
+from tests.exports import paypal_activity_german
 from tests.exports import paypal_rows
 from tests.exports import people
 from tests.exports import stripe_balance
@@ -62,6 +63,7 @@ OPENING = Decimal("1000000.00")
 all_exports = st.tuples(
     venmo_rows(names=people, moments=YEAR_2025).map(venmo_statement),
     paypal_rows(currencies=("USD",), moments=YEAR_2025).map(paypal_activity),
+    paypal_rows(currencies=("USD",), moments=YEAR_2025).map(paypal_activity_german),
     cashapp_rows(moments=YEAR_2025).map(cashapp_history),
     stripe_rows(currencies=("usd",), moments=YEAR_2025).map(stripe_balance),
     opencollective_rows().map(opencollective_transactions),
