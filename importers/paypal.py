@@ -178,6 +178,8 @@ PURCHASE_WORDS = (
     "suscripcion",
     "karte",
     "abonnement",
+    "express-zahlung",  # PayPal Express-Zahlung: a merchant's checkout
+    "einzugsverfahren",  # Zahlung im Einzugsverfahren: a merchant's direct debit
 )
 
 
