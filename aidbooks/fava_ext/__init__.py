@@ -130,7 +130,8 @@ class Aid(FavaExtensionBase):
         self._loaded: _Loaded | None = None
         #: How many times the books were loaded (and the page computed).
         self.loads = 0
-        #: Seconds the last computation took (benchmarks read it).
+        #: Seconds the last computation took: the extension's share of a reload
+        #: (docs/performance.md, "Fava's reload").
         self.compute_seconds = 0.0
 
     def after_load_file(self) -> None:
