@@ -148,6 +148,11 @@ class CellMaker:
             self.by_group.setdefault(key[0], []).append((key, atom))
             self.by_month.setdefault(key[1], []).append((key, atom))
         self.groups = sorted(self.by_group)
+        # The households of a run of atoms, with the largest one's amount, by the
+        # keys of the atoms that hold households (in order, repeats kept): the
+        # amount, count and distinct cells of one row read the same atoms, and the
+        # merge is the costly part of a cell (thousands of households per atom).
+        self._merged: dict[tuple[AtomKey, ...], tuple[frozenset[str], Decimal]] = {}
 
     # ---------------------------------------------------------------- helpers
     def _atoms(
@@ -181,8 +186,8 @@ class CellMaker:
     ) -> Cell:
         coefficients: dict[AtomKey, int] = {}
         value = constant
-        households: dict[str, Decimal] = {}
         magnitude = ZERO
+        with_households: list[tuple[AtomKey, Atom]] = []
         for key, atom, coef in picked:
             if not coef:
                 continue
@@ -193,9 +198,8 @@ class CellMaker:
                 value += coef * atom.amount
             magnitude += abs(atom.amount)
             if flow and atom.households:
-                for code, amount in atom.households.items():
-                    households[code] = households.get(code, ZERO) + amount
-        top = max(households.values(), default=ZERO)
+                with_households.append((key, atom))
+        households, top = self._households(with_households)
         share = top / magnitude if magnitude else ZERO
         return Cell(
             cell_id,
@@ -203,9 +207,26 @@ class CellMaker:
             flow,
             value,
             {k: v for k, v in coefficients.items() if v},
-            frozenset(households),
+            households,
             share,
         )
+
+    def _households(
+        self, atoms: list[tuple[AtomKey, Atom]]
+    ) -> tuple[frozenset[str], Decimal]:
+        """The households of ``atoms`` and the largest one's total (merged once)."""
+        if not atoms:
+            return frozenset(), ZERO
+        run = tuple(key for key, _atom in atoms)
+        merged = self._merged.get(run)
+        if merged is None:
+            totals: dict[str, Decimal] = {}
+            for _key, atom in atoms:
+                for code, amount in (atom.households or {}).items():
+                    totals[code] = totals.get(code, ZERO) + amount
+            merged = frozenset(totals), max(totals.values(), default=ZERO)
+            self._merged[run] = merged
+        return merged
 
     def flow(
         self,
