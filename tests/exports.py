@@ -329,10 +329,16 @@ def paypal_rows(
 #: PayPal's German download: its header and words (those in rows of real German
 #: downloads: Abgeschlossen, Ausstehend, Allgemeine Zahlung, PayPal Express-Zahlung,
 #: Bankgutschrift auf PayPal-Konto, Haben; the others are PayPal's translations).
-PAYPAL_GERMAN = {
-    "header": "Datum,Uhrzeit,Zeitzone,Name,Typ,Status,Währung,Brutto,Gebühr,Netto,"
+PAYPAL_HEADER = (
+    "Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,From Email Address,"
+    "To Email Address,Transaction ID,Balance,Note,Balance Impact"
+)
+PAYPAL_GERMAN_HEADER = (
+    "Datum,Uhrzeit,Zeitzone,Name,Typ,Status,Währung,Brutto,Gebühr,Netto,"
     "Absender E-Mail-Adresse,Empfänger E-Mail-Adresse,Transaktionscode,Guthaben,Hinweis,"
-    "Auswirkung auf Guthaben",
+    "Auswirkung auf Guthaben"
+)
+PAYPAL_GERMAN = {
     "Donation Payment": "Spendenzahlung",
     "General Payment": "Allgemeine Zahlung",
     "Payment Refund": "Rückzahlung",
@@ -363,17 +369,12 @@ def paypal_activity_german(rows: list[Row]) -> Export:
 def paypal_activity(rows: list[Row], german: bool = False) -> Export:
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    words = PAYPAL_GERMAN if german else {}
-    writer.writerow(
-        words.get(
-            "header",
-            "Date,Time,TimeZone,Name,Type,Status,Currency,Gross,Fee,Net,From Email Address,"
-            "To Email Address,Transaction ID,Balance,Note,Balance Impact",
-        ).split(",")
+    words: dict[str, str] = PAYPAL_GERMAN if german else {}
+    writer.writerow((PAYPAL_GERMAN_HEADER if german else PAYPAL_HEADER).split(","))
+    export = Export(
+        "paypal-de.csv" if german else "paypal.csv", b"", "Assets:Platform:PayPal"
     )
-    name = "paypal-de.csv" if german else "paypal.csv"
-    export = Export(name, b"", "Assets:Platform:PayPal")
-    number = (lambda text: _german(text)) if german else (lambda text: text)
+    number = _german if german else str
     for n, (kind, incoming, status, currency, amount, fee, name, note, when) in enumerate(
         rows
     ):
