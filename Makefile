@@ -1,8 +1,13 @@
 # aidbooks — `make demo` and `make test` work on a fresh machine (Python 3.11+).
 #
 #   make demo   set up, check the example fund in ledger/, write its report, verify it
-#   make test   set up (Python packages; Debian's chromium when run as root), lint,
-#               type-check and run every test
+#   make test   set up (Python packages at the locked versions; Debian's chromium when
+#               run as root), lint, type-check and run every test
+#   make test-fast   the edit-run loop: lint, type-check, every test not marked slow
+#   make test-latest the same as make test in a second venv (.venv-latest) with the
+#               newest versions pyproject.toml allows, ignoring the lock: drift shows
+#               here before users see it
+#   make lock   re-resolve requirements/lock.txt from pyproject.toml (on purpose only)
 #   make bench  measure aidbooks against bare Beancount (not part of `make test`):
 #               generates 10k/100k/300k-transaction books (cached in bench/books/),
 #               prints the table of ratios and writes bench/RESULTS.md
@@ -15,16 +20,25 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# The exact versions make demo, make test and CI install. LOCKED=no (make test-latest)
+# installs the newest versions pyproject.toml allows instead.
+LOCK := requirements/lock.txt
+LOCKED ?= yes
+ifeq ($(LOCKED),no)
+INSTALL_FROM := --upgrade --upgrade-strategy eager
+else
+INSTALL_FROM := --constraint $(LOCK)
+endif
 PYTEST_ARGS ?=
 SIZES ?= 10000,100000,300000
 RUNS ?= 3
 BENCH_ARGS ?=
 
-.PHONY: setup system-deps demo test lint typecheck pytest example bench fuzz clean i18n i18n-init
+.PHONY: setup system-deps demo test test-fast test-latest lock lint typecheck pytest example bench fuzz clean i18n i18n-init
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(INSTALL_FROM) -e '.[dev]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
@@ -69,9 +83,32 @@ typecheck: setup
 	$(BIN)/mypy --config-file pyproject.toml bench/bench.py
 
 pytest: setup system-deps
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	AIDBOOKS_LOCKED=$(LOCKED) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Everything but the tests marked slow (make test still runs them all).
+test-fast: lint typecheck
+	$(MAKE) pytest PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
+
+# The newest versions pyproject.toml allows, in a venv of their own.
+test-latest:
+	$(MAKE) test VENV=.venv-latest LOCKED=no
+
+# Re-resolve the lock from pyproject.toml in a throwaway venv. Run it on purpose (a new
+# dependency, a wanted upgrade), then make test, and commit the lock with the change.
+lock:
+	rm -rf .build/lock-venv
+	$(PYTHON) -m venv .build/lock-venv
+	.build/lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@mkdir -p $(dir $(LOCK))
+	@{ echo "# The exact versions make demo, make test and CI install (pip constraints)."; \
+	   echo "# Written by make lock from pyproject.toml; tests/test_lock.py checks they agree."; \
+	   .build/lock-venv/bin/python -m pip freeze --exclude-editable --disable-pip-version-check \
+	     | LC_ALL=C sort -f; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf .build/lock-venv
+	@echo "wrote $(LOCK); run make test and commit it"
 
 # The fuzz tests run in `make test` with a bounded budget; here with FUZZ_SCALE times
 # the examples, then atheris (coverage-guided, on the importers) for FUZZ_SECONDS.
@@ -110,4 +147,4 @@ i18n-init: setup
 	$(BIN)/pybabel init -i reports/locale/aidbooks.pot -d reports/locale -D aidbooks -l $(LOCALE) --no-wrap
 
 clean:
-	rm -rf .build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .build .pytest_cache .mypy_cache .ruff_cache .venv-latest
