@@ -1,7 +1,7 @@
 """Finding and loading the books for the command line.
 
 ``FILE`` arguments default to ``$AIDBOOKS_LEDGER``, else ``ledger/main.beancount``
-under the current folder (DESIGN.md, "Command line").
+under the current folder (docs/design.md#defaults-and-output).
 
 :func:`load_books` loads once, for everything a command needs, and deliberately
 never uses Beancount's pickle cache: the cache key covers only the ledger files, not

@@ -3,7 +3,7 @@
 Each command lives in its own module (``aidbooks/cmd_<name>.py``) and is imported
 only when used, so ``aidbooks --help`` and ``aidbooks code new`` stay fast.
 
-Exit codes (DESIGN.md): 0 all good, 1 findings (check/verify failed, rows
+Exit codes (docs/design.md#exit-codes): 0 all good, 1 findings (check/verify failed, rows
 rejected), 2 usage or unreadable input. Program errors are printed as one line
 ``file:line: what is wrong. how to fix.`` — never a traceback, and never with
 personal data. Set ``AIDBOOKS_DEBUG=1`` to see the traceback of an internal error.

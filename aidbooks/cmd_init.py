@@ -36,10 +36,10 @@ PLUGINS: tuple[str, ...] = ("aidbooks.plugins.basic",)
 
 #: Extra lines for Fava (extension, import config), appended to main.beancount.
 FAVA_LINES: tuple[str, ...] = (
-    # importers (issue 5): Fava's import page runs import_config.py on downloads/
+    # the importers: Fava's import page runs import_config.py on downloads/
     '{{ open_date }} custom "fava-option" "import-config" "import_config.py"',
     '{{ open_date }} custom "fava-option" "import-dirs" "downloads"',
-    # the treasurer's page "Aid" (issue 7): aidbooks/fava_ext
+    # the treasurer's page "Aid": aidbooks/fava_ext
     '{{ open_date }} custom "fava-extension" "aidbooks.fava_ext"',
 )
 

@@ -1,6 +1,6 @@
 """Records → Beancount entries, under the same rules for every platform.
 
-This is where an export's rows meet the books (issue 5, "Rules for every importer"):
+This is where an export's rows meet the books (docs/design.md#rules-for-every-importer):
 
 * **Accounts.** The platform leg is the money account (``Assets:Platform:<P>``,
   or the bank account for bank files). Fees go to ``Expenses:Fees:<P>``. Donations

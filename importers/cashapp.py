@@ -1,6 +1,6 @@
 """Cash App: the transaction history CSV (both layouts).
 
-Layouts (PLATFORMS.md §3): v1 starts with ``Transaction ID``, v2 with ``Date``;
+Layouts (docs/platforms.md#cash-app): v1 starts with ``Transaction ID``, v2 with ``Date``;
 older files name the counterparty column ``Name`` instead of ``Name of
 sender/receiver``. Columns are read by name, so the order does not matter.
 

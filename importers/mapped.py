@@ -1,8 +1,8 @@
 """A column-mapped CSV importer, driven by ``[imports.mapped.<name>]`` in aidbooks.toml.
 
-For platforms whose exports are unverified or change (GoFundMe, Givebutter,
-Donorbox, Zeffy, Ko-fi — PLATFORMS.md §9–13): the treasurer names the columns
-once, the importer does the rest under the same rules as the built-in ones::
+For platforms whose exports are unverified or change (GoFundMe, Givebutter, Donorbox,
+Zeffy, Ko-fi — docs/platforms.md#column-mapped-platforms): the treasurer names the
+columns once, the importer does the rest under the same rules as the built-in ones::
 
     [imports.mapped.gofundme]
     channel = "GoFundMe"                 # Income:Donations:GoFundMe, Expenses:Fees:GoFundMe
@@ -80,7 +80,7 @@ from aidbooks.importers.timeparse import zone
 from aidbooks.plugins import accounts
 from aidbooks.plugins.policy import MappedSource
 
-#: ActBlue's paid-contributions header (PLATFORMS.md §8), as it is live.
+#: ActBlue's paid-contributions header (docs/platforms.md#actblue), as it is live.
 ACTBLUE_HEADER = (
     "Receipt ID,Date,Amount,Recurring Total Months,Recurrence Number,Recipient,"
     "Fundraising Page,Fundraising Partner,Reference Code 2,Reference Code,Donor First Name,"

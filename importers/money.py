@@ -1,6 +1,6 @@
 """Amounts as platforms write them, parsed into exact ``Decimal`` from the text.
 
-Never through a float. Handled shapes (PLATFORMS.md, "Cross-cutting requirements"):
+Never through a float. Handled shapes (docs/platforms.md#amounts):
 
 * a separate sign token: ``- $50.00``, ``+ $1,150.00`` (Venmo);
 * the sign before the symbol: ``-$2.90`` (Cash App), a trailing ISO code:

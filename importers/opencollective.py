@@ -1,8 +1,8 @@
 """Open Collective: the transactions CSV of a collective.
 
-The REST export (``/v2/<slug>/transactions.csv``, PLATFORMS.md §5) writes field
-keys as headers by default (``datetime,shortId,shortGroup,…,kind,…,amount,…``) and
-human labels with ``useFieldNames=1`` (``Date & Time,Short Transaction ID,…``); both
+The REST export (``/v2/<slug>/transactions.csv``, docs/platforms.md#open-collective)
+writes field keys as headers by default (``datetime,shortId,shortGroup,…,kind,…,amount,…``)
+and human labels with ``useFieldNames=1`` (``Date & Time,Short Transaction ID,…``); both
 are recognised. It is a double-entry ledger seen from the collective:
 
 * ``CREDIT`` ``CONTRIBUTION`` (and ``ADDED_FUNDS``) is a donation; the contributor

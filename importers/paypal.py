@@ -1,6 +1,6 @@
 """PayPal: the activity download (business and personal) and the statement CSV.
 
-Layouts (PLATFORMS.md §2), found by header and read by column name, so PayPal's
+Layouts (docs/platforms.md#paypal), found by header and read by column name, so PayPal's
 customizable column sets work as long as the essential columns are there:
 
 * **activity download, business** — BOM, 41 default columns (``Gross``, ``Fee``,

@@ -121,7 +121,7 @@ class Skip:
     status: str = ""
 
 
-#: Every status word the platforms are known to write (PLATFORMS.md), in English,
+#: Every status word the platforms are known to write (docs/platforms.md), in English,
 #: Spanish and German, case-folded. Only these are ever echoed in a summary.
 STATUS_WORDS = frozenset(
     {

@@ -1,7 +1,7 @@
 """Stripe: balance history ("all activity", the primary source), payments, payouts.
 
 Stripe's Dashboard lets the user choose columns, so every layout is found by a few
-stable column names and read by name (PLATFORMS.md §4):
+stable column names and read by name (docs/platforms.md#stripe):
 
 * **balance history** — ``id`` (``txn_…``), ``Type``, ``Source``, ``Amount``,
   ``Fee``, ``Net``, ``Currency`` (lower case), ``Created (UTC)``. Every row moved the

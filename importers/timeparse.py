@@ -1,6 +1,6 @@
 """Platform timestamps → the fund's local date.
 
-Every platform writes time differently (PLATFORMS.md, "Time zones"): explicit UTC
+Every platform writes time differently (docs/platforms.md#time-zones): explicit UTC
 (Stripe, Open Collective, the Venmo charity profile), a zone abbreviation (PayPal's
 ``TimeZone`` column, Cash App's ``2023-10-07 16:12:36 EDT``), an IANA name (PayPal
 statements), or nothing at all (Venmo's personal statement — probably UTC, so the

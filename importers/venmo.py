@@ -1,6 +1,6 @@
 """Venmo: the personal account statement (three layouts) and the charity/business profile.
 
-Layouts (PLATFORMS.md §1, §1b), all found by their header and read by column name:
+Layouts (docs/platforms.md#venmo), all found by their header and read by column name:
 
 * **current statement** (22 fields): two preamble lines (``Account Statement -
   (@handle) ...``, ``Account Activity``), a header whose first column has no name,

@@ -1,4 +1,4 @@
-"""The chart of accounts every part of aidbooks shares (DESIGN.md, "The books").
+"""The chart of accounts every part of aidbooks shares (docs/design.md#accounts).
 
 Rules, importers, reports and the Fava page recognise accounts by these prefixes,
 never by ad-hoc strings of their own::

@@ -1,6 +1,6 @@
 """Reading the metadata the book conventions define, the same way in every fund rule.
 
-The conventions (DESIGN.md, "The books") give a few metadata keys a meaning:
+The conventions (docs/design.md#metadata-keys) give a few metadata keys a meaning:
 
 * ``fund: "<name>"`` on a transaction or a posting (the posting wins), default
   ``general``: which fund a posting's money belongs to;

@@ -29,7 +29,7 @@ from aidbooks.plugins.policy import Policy
 
 _ZERO = Decimal(0)
 
-#: The accounts whose postings make up fund balances (DESIGN.md, "The books").
+#: The accounts whose postings make up fund balances (docs/design.md#accounts).
 _FUND_ACCOUNTS = ("Income:", "Expenses:", accounts.EQUITY, accounts.RECEIVABLE)
 
 

@@ -278,7 +278,7 @@ class ReportSection(_Section):
         return books_folder / os.path.expandvars(os.path.expanduser(self.published))
 
 
-# --- [imports] (importers, issue 5) -------------------------------------------------
+# --- [imports] (the importers) ----------------------------------------------------------
 
 _CHANNEL = re.compile(r"[A-Z][A-Za-z0-9]*")
 _ACCOUNT = re.compile(

@@ -2,7 +2,7 @@
 
 Independent of any rendering: it turns :class:`~aidbooks.reports.aggregate.Aggregates`
 into a :class:`~aidbooks.reports.model.PublicReport`, and nothing else of the
-books reaches a page. The rules (DESIGN.md, privacy rule 4):
+books reaches a page. The rules (docs/design.md#privacy-rules, rule 4):
 
 1. **Minimum cell size.** Every published number about grants covers at least
    ``privacy.min_cell`` distinct households (default 11, the CMS small-cell rule).

@@ -1,6 +1,6 @@
 """``report.json``: the published report as a pydantic model (schema ``aidbooks.report/1``).
 
-This is the contract of DESIGN.md ("report --format json"): amounts are decimal
+This is the contract of docs/design.md#reportjson: amounts are decimal
 strings, a suppressed value is ``null`` (never a number), and every figure is an
 aggregate the disclosure control let through. The JSON Schema of this model is
 published with every report (``report.schema.json``) and kept in the repository

@@ -3,7 +3,7 @@
 A fund publishes reports only for ``2025`` (a year), ``2025-Q1`` (a quarter) or
 ``2025-03`` (a month). Arbitrary date ranges are refused on purpose: two
 overlapping windows (1 March–30 April and 1 March–29 April) differ by one day,
-and the difference of their totals is one family's grant (DESIGN.md, privacy
+and the difference of their totals is one family's grant (docs/design.md#privacy-rules,
 rule 4). Whole calendar periods nest (months in quarters in years), and the
 disclosure control (:mod:`aidbooks.reports.disclosure`) takes every report
 already published into account, so nested and consecutive reports cannot be
