@@ -175,11 +175,16 @@ class Formatter:
         )
 
     def short_month(self, label: str) -> str:
-        """``2025-03`` → ``Mar``; a quarter → ``Q1``."""
+        """``2025-03`` → ``Mar``; a quarter → ``Q1`` (``T1`` in Spanish).
+
+        Babel has no skeleton for a quarter alone (``QQQ`` is not one), so the
+        quarter's short name is a message of the catalog.
+        """
         if "-Q" in label:
-            year, quarter = label.split("-Q")
-            day = dt.date(int(year), (int(quarter) - 1) * 3 + 1, 1)
-            return format_skeleton("QQQ", day, locale=self.locale)
+            _year, quarter = label.split("-Q")
+            # Translators: the short name of a quarter of the year (1 to 4), on a
+            # chart's axis beside short month names ("Jan", "Feb").
+            return self.gettext("Q%(n)s") % {"n": int(quarter)}
         year, month = label.split("-")
         return format_skeleton("MMM", dt.date(int(year), int(month), 1), locale=self.locale)
 
