@@ -107,12 +107,12 @@ def test_the_year_is_complete(books: list[data.Directive]) -> None:
         "Medicine",
         "Childcare",
     }
-    assert all("recipient" in p.meta for p in grants)
+    assert all("recipient" in (p.meta or {}) for p in grants)
     fees = {
         p.account for t in txns for p in t.postings if p.account.startswith(accounts.FEES)
     }
     assert len(fees) >= 4
-    narrations = Counter(t.narration for t in txns)
+    narrations = Counter(t.narration or "" for t in txns)
     assert narrations["Grocery gift cards bought in bulk"] >= 10
     assert narrations["Gift cards handed out at pantry day"] >= 10
     assert narrations["Bail posted"] >= 5 and narrations["Bail returned"] >= 3

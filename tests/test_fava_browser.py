@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 from beancount.core import data
 from playwright.sync_api import sync_playwright
 
 from aidbooks.books import load_books
+from tests.postings import posting_number
 from tests.report_fixtures import copy_ledger
 from tests.report_fixtures import make_key
 from tests.serving import Server
@@ -61,7 +63,16 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def expected_numbers(books: Path) -> dict[str, object]:
+class Expected(TypedDict):
+    """The numbers the aid page must show."""
+
+    closing: dict[str, Decimal]
+    bail: Decimal
+    pending: int
+    accounts: int
+
+
+def expected_numbers(books: Path) -> Expected:
     """What the page must show, recomputed from the postings of the example fund."""
     entries, errors, _options = load_books(books)
     assert errors == []
@@ -83,9 +94,9 @@ def expected_numbers(books: Path) -> dict[str, object]:
         for posting in entry.postings:
             fund = (posting.meta or {}).get("fund") or entry.meta.get("fund") or "general"
             if fund in closing and posting.account.startswith(FUND_ACCOUNTS):
-                closing[fund] -= posting.units.number
+                closing[fund] -= posting_number(posting)
             if posting.account.startswith("Assets:Receivable:"):
-                bail += posting.units.number
+                bail += posting_number(posting)
     return {"closing": closing, "bail": bail, "pending": pending, "accounts": len(accounts)}
 
 
@@ -142,7 +153,9 @@ def test_aid_page_in_chromium(server: Server, books: Path, tmp_path: Path) -> No
 
             # a grant waiting opens in Fava's editor at its line
             link = waiting.first.locator("a")
-            line = link.get_attribute("href").rsplit("line=", 1)[1]  # type: ignore[union-attr]
+            href = link.get_attribute("href")
+            assert href is not None
+            line = href.rsplit("line=", 1)[1]
             link.click()
             page.wait_for_url(
                 lambda url: "/editor/?" in url and url.endswith(f"line={line}")

@@ -32,6 +32,7 @@ from aidbooks.plugins.rules import BASIC
 from aidbooks.plugins.rules import STRICT
 from tests.helpers import LEDGER
 from tests.helpers import run
+from tests.postings import posting_number
 
 DATA = Path(__file__).parent / "data" / "fundrules"
 RULES = ("funds", "approvals", "caps", "clearing", "receivables", "pending")
@@ -161,7 +162,7 @@ def test_registry_names_the_rules_and_their_tiers() -> None:
     assert {"caps", "clearing", "receivables", "pending"} <= set(STRICT)
     for rule in RULES:
         mod = module(rule)
-        error_classes = [
+        error_classes: list[type[RuleError]] = [
             v
             for v in vars(mod).values()
             if isinstance(v, type) and issubclass(v, RuleError) and v is not RuleError
@@ -304,7 +305,9 @@ def test_example_exercises_each_happy_path(
     assert [f.rule for f in _findings("funds", moved, example)] == ["funds"]
 
     # a release from restriction, approved
-    release = next(t for t in txns if t.narration.startswith("Release from restriction"))
+    release = next(
+        t for t in txns if (t.narration or "").startswith("Release from restriction")
+    )
     found = _findings("funds", without(release, **{"approved-by": None}), example)
     assert len(found) == 1 and "releases money from restricted fund" in found[0].message
 
@@ -314,7 +317,9 @@ def test_example_exercises_each_happy_path(
         t
         for t in txns
         if t.flag == "*"
-        and sum(p.units.number for p in t.postings if p.account.startswith("Expenses:Aid:"))
+        and sum(
+            posting_number(p) for p in t.postings if p.account.startswith("Expenses:Aid:")
+        )
         > threshold
     ]
     assert len(large) >= 20 and all("approved-by" in t.meta for t in large)

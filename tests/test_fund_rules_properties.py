@@ -27,6 +27,7 @@ from aidbooks.plugins.policy import ApprovalsSection
 from aidbooks.plugins.policy import CapsSection
 from aidbooks.plugins.policy import FundPolicy
 from aidbooks.plugins.policy import Policy
+from tests.postings import posting_number
 
 START = dt.date(2025, 1, 1)
 VOLUNTEERS = ("V-9PGY6-V9EQN", "V-Q2GD6-J5P70")
@@ -156,7 +157,7 @@ def build_funds(
 
 
 def fund_of(entry: data.Transaction, p: data.Posting) -> str:
-    return str(p.meta.get("fund", entry.meta.get("fund", "general")))
+    return str((p.meta or {}).get("fund", entry.meta.get("fund", "general")))
 
 
 def counted(account: str) -> bool:
@@ -175,11 +176,11 @@ def reference_funds(entries: list[data.Directive]) -> Counter[tuple[int, str]]:
         for p in t.postings:
             if fund_of(t, p) == "legal" and p.account.startswith("Expenses:"):
                 if p.account.split(":")[-1] not in ("Legal", "Bail"):
-                    expected[(p.meta["lineno"], "restricted")] += 1
+                    expected[((p.meta or {})["lineno"], "restricted")] += 1
         gives = any(
             p.account == "Equity:Releases"
             and fund_of(t, p) == "legal"
-            and p.units.number > 0
+            and posting_number(p) > 0
             for p in t.postings
         )
         if gives and t.meta.get("approved-by") != BOTH:
@@ -188,7 +189,7 @@ def reference_funds(entries: list[data.Directive]) -> Counter[tuple[int, str]]:
     def delta(t: data.Transaction, fund: str) -> Decimal:
         return -sum(
             (
-                p.units.number
+                posting_number(p)
                 for p in t.postings
                 if counted(p.account) and fund_of(t, p) == fund
             ),
@@ -301,9 +302,10 @@ def reference_caps(
     def grants(t: data.Transaction, who: str) -> Decimal:
         return sum(
             (
-                p.units.number
+                posting_number(p)
                 for p in t.postings
-                if p.account.startswith("Expenses:Aid:") and p.meta.get("recipient") == who
+                if p.account.startswith("Expenses:Aid:")
+                and (p.meta or {}).get("recipient") == who
             ),
             Decimal(0),
         )

@@ -43,6 +43,7 @@ from tests.exports import stripe_rows
 from tests.exports import venmo_rows
 from tests.exports import venmo_statement
 from tests.importing import settings
+from tests.postings import posting_units
 
 PROPERTY = hsettings(
     max_examples=40,
@@ -54,10 +55,12 @@ PROPERTY = hsettings(
 def book(importer: ExportImporter, path: Path) -> tuple[list[data.Transaction], int]:
     parsed = importer.parse(str(path))
     assert parsed.problems == []
-    session = Session(importer.settings, BookState())
+    conf = importer.settings
+    assert conf is not None  # the importers here are built with settings
+    session = Session(conf, BookState())
     booked = session.book(parsed, importer.source, str(path))
     assert booked.problems == []
-    again = Session(importer.settings, BookState.from_entries(booked.entries))
+    again = Session(conf, BookState.from_entries(booked.entries))
     rebooked = again.book(importer.parse(str(path)), importer.source, str(path))
     assert rebooked.entries == []
     assert rebooked.problems == []
@@ -75,7 +78,8 @@ def change(entries: list[data.Transaction], account: str) -> dict[str, Decimal]:
     for entry in entries:
         for posting in entry.postings:
             if posting.account == account:
-                out[posting.units.currency] += posting.units.number
+                number, currency = posting_units(posting)
+                out[currency] += number
     return {k: v for k, v in out.items() if v}
 
 
@@ -83,7 +87,8 @@ def assert_balanced(entries: list[data.Transaction]) -> None:
     for entry in entries:
         sums: dict[str, Decimal] = defaultdict(Decimal)
         for posting in entry.postings:
-            sums[posting.units.currency] += posting.units.number
+            number, currency = posting_units(posting)
+            sums[currency] += number
         assert all(v == 0 for v in sums.values()), entry
 
 
@@ -111,10 +116,12 @@ def book_allowing_nameless(
     """Like :func:`book`, but a payment to nobody is a rejected row (not a failure)."""
     parsed = importer.parse(str(path))
     assert parsed.problems == []
-    session = Session(importer.settings, BookState())
+    conf = importer.settings
+    assert conf is not None  # the importers here are built with settings
+    session = Session(conf, BookState())
     booked = session.book(parsed, importer.source, str(path))
     assert all("who received" in p.what for p in booked.problems)
-    again = Session(importer.settings, BookState.from_entries(booked.entries))
+    again = Session(conf, BookState.from_entries(booked.entries))
     rebooked = again.book(importer.parse(str(path)), importer.source, str(path))
     assert rebooked.entries == []
     return booked.entries, len(parsed.records)

@@ -22,7 +22,7 @@ def test_rule_is_registered_and_switched_on(name: str, module: str) -> None:
     mod = importlib.import_module(f"aidbooks.plugins.{module}")
     assert callable(mod.validate)
     assert len(mod.__plugins__) == 1
-    errors = [
+    errors: list[type[RuleError]] = [
         obj
         for obj in vars(mod).values()
         if isinstance(obj, type) and issubclass(obj, RuleError) and obj is not RuleError

@@ -32,6 +32,7 @@ from aidbooks.reports import aggregate
 from aidbooks.reports import parse_period
 from aidbooks.reports.disclosure import plan
 from tests.helpers import LEDGER
+from tests.postings import posting_number
 from tests.smallbooks import BOOKS
 from tests.smallbooks import write_books
 
@@ -72,7 +73,7 @@ def recomputed_funds(
             fund = (posting.meta or {}).get("fund") or entry.meta.get("fund") or "general"
             if fund not in policy.fund_names():
                 continue
-            number = posting.units.number
+            number = posting_number(posting)
             row = out[fund]
             if entry.date < begin or posting.account == "Equity:Opening-Balances":
                 row[0] -= number
@@ -157,7 +158,7 @@ def test_outstanding_receivables_are_the_rule_s_old_findings() -> None:
             for p in entry.postings:
                 code = (p.meta or {}).get("recipient") or entry.meta.get("recipient")
                 if p.account.startswith("Assets:Receivable:") and code:
-                    total[p.account, code] += p.units.number
+                    total[p.account, code] += posting_number(p)
     # what is open per household is what was posted minus what came back
     open_by_household: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for o in owed:
@@ -200,7 +201,7 @@ def test_caps_windows_sum_the_grants_of_the_last_window(
         for p in entry.postings:
             code = (p.meta or {}).get("recipient") or entry.meta.get("recipient")
             if p.account.startswith("Expenses:Aid:") and code:
-                expected[code] += p.units.number
+                expected[code] += posting_number(p)
     assert {h.recipient: h.total for h in households} == {
         k: v for k, v in expected.items() if v
     }

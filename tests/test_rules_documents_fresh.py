@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from beancount import loader
 
 from aidbooks.plugins import fresh
 from aidbooks.plugins import receipts
+from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import parse_policy
 from tests.smallbooks import BOOKS
@@ -21,12 +23,12 @@ from tests.smallbooks import write_books
 
 
 def run_rule(
-    module: object, main: Path, policy: Policy | None = None
+    module: ModuleType, main: Path, policy: Policy | None = None
 ) -> list[tuple[int, str]]:
     entries, errors, options = loader._load([(str(main), True)], None, None, None)
     assert errors == []
-    found = module.validate(entries, options, policy or Policy())  # type: ignore[attr-defined]
-    check_name = {receipts: "documents", fresh: "fresh"}[module]  # type: ignore[index]
+    found = module.validate(entries, options, policy or Policy())
+    check_name = {receipts: "documents", fresh: "fresh"}[module]
     assert all(e.rule == check_name for e in found)
     return [(e.source["lineno"], e.message) for e in found]
 
@@ -172,4 +174,6 @@ def test_both_rules_run_as_plugin_lines(tmp_path: Path) -> None:
         main=main_text(plugins=("aidbooks.plugins.receipts", "aidbooks.plugins.fresh")),
     )
     _, errors, _ = loader._load([(str(main), True)], None, None, None)
-    assert sorted(e.rule for e in errors) == ["documents", "fresh", "fresh"]
+    found = [e for e in errors if isinstance(e, RuleError)]
+    assert len(found) == len(errors), errors
+    assert sorted(e.rule for e in found) == ["documents", "fresh", "fresh"]
