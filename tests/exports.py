@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -51,8 +50,8 @@ class Export:
     payload: bytes
     account: str
     platform_net: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
-    gross: Counter[str] = field(default_factory=Counter)
-    fees: Counter[str] = field(default_factory=Counter)
+    gross: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    fees: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
     granted: Decimal = Decimal(0)
     spent: Decimal = Decimal(0)
     on_hand: Decimal = Decimal(0)

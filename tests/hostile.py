@@ -24,7 +24,6 @@ import io
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from click.testing import CliRunner
 from hypothesis import HealthCheck
@@ -186,7 +185,7 @@ def seed_text(path: Path) -> str:
 
 
 # ------------------------------------------------------------------ mutations
-Draw = Callable[..., Any]
+Draw = st.DrawFn
 
 
 def _rows(text: str) -> list[list[str]]:

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from typing import Any
 
 from beancount import loader
+from beancount.core import data
 from hypothesis import strategies as st
 
 from aidbooks.plugins import codes
@@ -54,7 +56,7 @@ class Generated:
         default_factory=list
     )  # month, household, +posted/-returned, fund
 
-    def load(self) -> tuple[list, dict]:
+    def load(self) -> tuple[list[data.Directive], dict[str, Any]]:
         entries, errors, options = loader.load_string(self.text)
         assert not errors, errors
         return entries, options

@@ -92,7 +92,7 @@ class Knowledge:
 
 def published_rows(disclosure: Disclosure, measure: str) -> list[Mapping[AtomKey, int]]:
     """Coefficient rows of every published number of one measure, earlier reports too."""
-    rows = [
+    rows: list[Mapping[AtomKey, int]] = [
         c.coefficients
         for c in disclosure.cells
         if c.measure == measure and c.coefficients and c.id not in disclosure.hidden

@@ -38,6 +38,7 @@ def publish(
     """Write the report of ``label`` into ``out`` through the library (no CLI)."""
     period = parse_period(label)
     previous, context = neighbours(out, books.policy.fund.name, period)
+    assert books.key is not None, "a report is sealed with the fund key"
     built = build(
         books.entries,
         books.options_map,

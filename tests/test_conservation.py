@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -134,12 +134,14 @@ def test_report_totals_equal_the_sums_of_the_exports(
     assert code == 0, out + err
     published = json.loads((report / "report.json").read_text())
 
-    gross: Counter[str] = Counter()
-    fees: Counter[str] = Counter()
+    gross: defaultdict[str, Decimal] = defaultdict(Decimal)
+    fees: defaultdict[str, Decimal] = defaultdict(Decimal)
     on_hand = OPENING
     for export in exports:
-        gross.update(export.gross)
-        fees.update(export.fees)
+        for name, value in export.gross.items():
+            gross[name] += value
+        for name, value in export.fees.items():
+            fees[name] += value
         on_hand += export.on_hand
     channels = {c["name"]: c for c in published["channels"]}
     expected = {name for name in set(gross) | set(fees) if gross[name] or fees[name]}

@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import pytest
+from beancount.core import data
 from hypothesis import HealthCheck
 from hypothesis import event
 from hypothesis import given
@@ -30,6 +32,7 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
 from aidbooks.reports import arithmetic
+from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import aggregate
 from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.cells import Cell
@@ -38,6 +41,7 @@ from aidbooks.reports.cells import month_label_period
 from aidbooks.reports.disclosure import Disclosure
 from aidbooks.reports.disclosure import complement
 from aidbooks.reports.disclosure import plan
+from aidbooks.reports.model import PublicReport
 from aidbooks.reports.period import Period
 from aidbooks.reports.period import parse_period
 from tests.helpers import LEDGER
@@ -50,14 +54,14 @@ from tests.report_checks import small_published
 PERIODS = st.sampled_from(["2025", "2025-Q1", "2025-Q2", "2025-Q4", "2025-02", "2025-11"])
 
 
-def _check_disclosure(d: Disclosure, agg: object, policy: Policy) -> None:
+def _check_disclosure(d: Disclosure, agg: Aggregates, policy: Policy) -> None:
     assert (
         small_published(
             d, agg, policy.privacy.min_cell, Fraction(str(policy.privacy.dominance))
         )
         == []
-    )  # type: ignore[arg-type]
-    assert determined_hidden(d, agg) == []  # type: ignore[arg-type]
+    )
+    assert determined_hidden(d, agg) == []
     assert arithmetic.problems(d.report) == []
 
 
@@ -86,10 +90,10 @@ def _check_against_generated(d: Disclosure, gen: Generated, period: Period) -> N
         if row.households is not None:
             assert row.households == len(households)
             assert len(households) >= min_cell
-    for row in report.months:
-        in_row = {int(m[5:]) for m in month_label_period(row.period).months}
+    for month in report.months:
+        in_row = {int(m[5:]) for m in month_label_period(month.period).months}
         households = {g.household for g in gen.grants if g.month in in_row}
-        if row.granted is not None and households:
+        if month.granted is not None and households:
             assert len(households) >= min_cell
     if report.bail is not None and report.bail.posted is not None:
         posted = {h for m, h, a, _ in gen.bail if m in months and a > 0}
@@ -161,7 +165,7 @@ SEQUENCES = st.sampled_from(
 def test_generated_books_series_of_reports(gen: Generated, labels: list[str]) -> None:
     """Publishing a series of reports never lets one be differenced with another."""
     entries, options = gen.load()
-    published = []
+    published: list[PublicReport] = []
     for label in labels:
         period = parse_period(label)
         context = tuple(parse_period(r.period.label) for r in published)
@@ -215,14 +219,16 @@ def test_complement_publishes_again_what_is_determined_anyway() -> None:
 
 
 @pytest.fixture(scope="module")
-def example() -> tuple[list, dict, Policy]:
+def example() -> tuple[list[data.Directive], dict[str, Any], Policy]:
     entries, errors, options = load_books(LEDGER)
     assert not errors
     return entries, options, load_policy(policy_path_for(LEDGER))
 
 
 @pytest.mark.parametrize("label", ["2025", "2025-Q3", "2025-03"])
-def test_example_fund(example: tuple[list, dict, Policy], label: str) -> None:
+def test_example_fund(
+    example: tuple[list[data.Directive], dict[str, Any], Policy], label: str
+) -> None:
     entries, options, policy = example
     assert policy.privacy.min_cell == 11
     period = parse_period(label)
@@ -238,10 +244,12 @@ def test_example_fund(example: tuple[list, dict, Policy], label: str) -> None:
         assert d.hidden, "a month or quarter of a small fund has cells to hide"
 
 
-def test_example_fund_series(example: tuple[list, dict, Policy]) -> None:
+def test_example_fund_series(
+    example: tuple[list[data.Directive], dict[str, Any], Policy],
+) -> None:
     """A fund publishing every quarter, then the year."""
     entries, options, policy = example
-    published = []
+    published: list[PublicReport] = []
     for label in ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2025"]:
         period = parse_period(label)
         agg = aggregate(

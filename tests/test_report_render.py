@@ -145,6 +145,13 @@ def _key(text: object) -> object:
     return tuple(text) if isinstance(text, list | tuple) else text
 
 
+def _forms(text: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A ``.po`` message's id or string as its forms: one, or several for a plural."""
+    if text is None or isinstance(text, str):
+        return (text or "",)
+    return tuple(text)
+
+
 def test_every_message_is_extracted_and_translated() -> None:
     method_map = [("**.py", "python"), ("templates/**.j2", "jinja2")]
     options = {
@@ -155,13 +162,13 @@ def test_every_message_is_extracted_and_translated() -> None:
         }
     }
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, extracted, _comments, _context in extract_from_dir(
         str(REPORTS),
         method_map,
         options,
         keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
     ):
-        found.add(message if isinstance(message, str) else message[0])
+        found.add(extracted if isinstance(extracted, str) else extracted[0])
     with (LOCALE / "aidbooks.pot").open("rb") as handle:
         template = {
             m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id
@@ -175,10 +182,7 @@ def test_every_message_is_extracted_and_translated() -> None:
         for message in catalog:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = (
-                message.string if isinstance(message.string, tuple) else (message.string,)
-            )
+            ids, strings = _forms(message.id), _forms(message.string)
             assert all(strings) and not message.fuzzy, (lang, ids[0])
             for s in strings:
                 assert set(PLACEHOLDER.findall(s)) == set(PLACEHOLDER.findall(ids[-1])), (
