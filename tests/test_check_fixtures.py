@@ -33,10 +33,8 @@ FUND_RULES = ("funds", "approvals", "caps", "clearing", "receivables", "pending"
 Case = Callable[[Path], tuple[Path, Path, int]]
 
 
-def _books_with(
-    folder: Path, books: str, marker: str, **kwargs: object
-) -> tuple[Path, Path, int]:
-    main = write_books(folder, books=books, **kwargs)  # type: ignore[arg-type]
+def _books_with(folder: Path, books: str, marker: str) -> tuple[Path, Path, int]:
+    main = write_books(folder, books=books)
     return main, folder / "books.beancount", line_of(folder / "books.beancount", marker)
 
 

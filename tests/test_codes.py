@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -102,7 +103,7 @@ def test_suggest_finds_the_declared_code_one_typo_away() -> None:
     assert codes.suggest(codes.code_from_int("recipient", 5555), declared) is None
 
 
-def test_ten_thousand_codes_from_the_cli_are_distinct(runner) -> None:  # type: ignore[no-untyped-def]
+def test_ten_thousand_codes_from_the_cli_are_distinct(runner: CliRunner) -> None:
     seen = set()
     for _ in range(10_000):
         status, out, _err = invoke(runner, "code", "new")

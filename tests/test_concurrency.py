@@ -24,8 +24,10 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -196,10 +198,13 @@ def _ids(url: str, prefix: str) -> set[str]:
     }
 
 
-def _eventually(probe: object, timeout: float = 30) -> object:
+T = TypeVar("T")
+
+
+def _eventually(probe: Callable[[], T], timeout: float = 30) -> T:
     deadline = time.monotonic() + timeout
     while True:
-        value = probe()  # type: ignore[operator]
+        value = probe()
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.5)
@@ -241,4 +246,4 @@ def test_fava_shows_what_an_import_adds_while_it_serves(
         )
         assert done.returncode == 0, done.stderr
         venmo = _eventually(lambda: _ids(url, "venmo"))
-        assert venmo and len(venmo) == 11  # type: ignore[arg-type]
+        assert venmo and len(venmo) == 11

@@ -14,7 +14,7 @@ import filelock
 import pytest
 from click.testing import CliRunner
 
-from aidbooks.importers.run import LOCK_NAME
+from aidbooks.plugins.writer import LOCK_NAME
 from tests.helpers import BIN
 from tests.helpers import invoke
 from tests.helpers import run

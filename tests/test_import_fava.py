@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,10 @@ def test_fava_identifies_and_extracts(books: Path, monkeypatch: pytest.MonkeyPat
     info = files["statement-2025-05.csv"].importers[0]
     assert info.account == "Assets:Platform:Venmo"
 
-    entries = ledger.ingest.extract(files["statement-2025-05.csv"].name, "aidbooks.venmo")
+    # Fava types them as its own abstract directives; they are Beancount's tuples
+    entries: Sequence[object] = ledger.ingest.extract(
+        files["statement-2025-05.csv"].name, "aidbooks.venmo"
+    )
     txns = [e for e in entries if isinstance(e, data.Transaction)]
     assert len(txns) == 11
     assert all("venmo-id" in t.meta for t in txns)

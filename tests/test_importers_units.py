@@ -14,6 +14,8 @@ from aidbooks.importers import build
 from aidbooks.importers import identify
 from aidbooks.importers.bank import ChaseImporter
 from aidbooks.importers.bank import zelle_party
+from aidbooks.importers.base import ExportImporter
+from aidbooks.importers.booking import Booked
 from aidbooks.importers.booking import BookState
 from aidbooks.importers.booking import Session
 from aidbooks.importers.csvread import Header
@@ -173,10 +175,13 @@ def test_identical_bank_rows_get_distinct_stable_ids() -> None:
 
 
 def book(
-    importer: object, path: Path, state: BookState | None = None, policy: str = POLICY_TEXT
-):  # type: ignore[no-untyped-def]
+    importer: ExportImporter,
+    path: Path,
+    state: BookState | None = None,
+    policy: str = POLICY_TEXT,
+) -> tuple[Session, Booked]:
     conf = settings(policy)
-    imp = type(importer)(conf)  # type: ignore[call-arg]
+    imp = type(importer)(conf)
     parsed = imp.parse(str(path))
     session = Session(conf, state or BookState())
     return session, session.book(parsed, imp.source, str(path))
@@ -221,7 +226,7 @@ def test_new_recipient_codes_are_declared_once_at_first_use() -> None:
     grants = [e for e in booked.entries if e.flag == "!"]
     used = {p.meta["recipient"] for e in grants for p in e.postings if p.meta}
     assert set(session.new_codes) == used
-    first = {}
+    first: dict[str, dt.date] = {}
     for entry in grants:
         for p in entry.postings:
             if p.meta:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from aidbooks.books import load_books
 from aidbooks.overview import build
-from aidbooks.plugins.policy import PolicyError
+from aidbooks.plugins.errors import PolicyError
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import parse_policy
 from aidbooks.preview import earlier_reports
