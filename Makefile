@@ -55,16 +55,21 @@ system-deps:
 	  fi; \
 	fi
 
-# The demo report is sealed with a throwaway key kept in .build/ (never a real fund's key).
+# The demo report is sealed with a throwaway key kept in .build/ (never a real fund's key),
+# and published from a fresh copy of the example fund in .build/demo-books, since
+# publishing records the release in the books (published/) and ledger/ stays as generated.
 DEMO_KEY := .build/demo.key
+DEMO_BOOKS := .build/demo-books
 
 demo: setup
 	$(BIN)/aidbooks check --strict ledger/main.beancount
 	@echo "The example fund in ledger/ passes every check, the strict ones too."
 	@test -f $(DEMO_KEY) || $(BIN)/python -c "from pathlib import Path; from aidbooks.plugins.keys import write_key_file; write_key_file(Path('$(DEMO_KEY)'))"
-	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks report ledger/main.beancount --period 2025 --out demo-report
-	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger ledger/main.beancount
+	@rm -rf $(DEMO_BOOKS) && mkdir -p .build && cp -r ledger $(DEMO_BOOKS) && rm -rf $(DEMO_BOOKS)/template
+	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks report $(DEMO_BOOKS)/main.beancount --period 2025 --out demo-report
+	AIDBOOKS_KEY_FILE=$(DEMO_KEY) $(BIN)/aidbooks verify demo-report --ledger $(DEMO_BOOKS)/main.beancount
 	@echo "Open $(CURDIR)/demo-report/index.html in a browser (no network needed)."
+	@echo "The release is recorded in $(DEMO_BOOKS)/published/2025."
 
 lint: setup
 	$(BIN)/ruff check aidbooks plugins importers reports tests ledger/template bench

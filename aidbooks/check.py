@@ -16,7 +16,7 @@ Three kinds of check share one registry:
   its findings are picked out of the load's errors by their ``rule`` attribute. Any
   other selected rule is run by calling its ``validate`` on the entries already
   loaded. So the books are loaded once and no rule runs twice.
-* **File checks** (``policy``, ``secrets``, ``comments``): what plugins cannot see,
+* **File checks** (``policy``, ``secrets``, ``comments``, ``published``): what plugins cannot see,
   in :mod:`aidbooks.filechecks`.
 
 The runner works on books loaded by anyone (``aidbooks check`` loads them with
@@ -109,6 +109,8 @@ _TABLE: tuple[tuple[str, Tier, Kind, str], ...] = (
      "grants carry declared, well-formed recipient codes; approvers are volunteers"),
     ("no-pii", "basic", "rule", "no personal data in any string of the books"),
     ("comments", "basic", "file", "no personal data in the comments of the ledger files"),
+    ("published", "basic", "file",
+     "the release history is whole; no published period changed since it was published"),
     ("funds", "basic", "rule",
      "funds never go below zero; restricted funds pay only their categories"),
     ("approvals", "basic", "rule",

@@ -1,16 +1,20 @@
 """``aidbooks report``: publish the transparency report of a whole month, quarter or year.
 
     aidbooks report [FILE] --period 2025-Q1 --out reports/2025-Q1
-                    [--format html,md,csv,json] [--lang en,es] [--previous DIR]
+                    [--format html,md,csv,json] [--lang en,es] [--draft]
 
-Loads the books once, refuses books with errors, and writes the report folder in
-one step (see :mod:`aidbooks.reports.publish`). Keep a fund's reports side by side
-(``reports/2025-Q1``, ``reports/2025-Q2``, ``reports/2025``): the report published
-just before is found there for the chain, and every report published before is
-taken into account by the disclosure control (so no two reports can be
-differenced). ``--previous DIR`` names the previous report explicitly.
+Loads the books once, refuses books with errors or with changes to periods already
+published, and writes the report folder in one step (see
+:mod:`aidbooks.reports.publish`). Every release is recorded in the books' release
+history (``published/<period>/`` beside the main file, see
+:mod:`aidbooks.plugins.releases`): the disclosure control audits the new report
+together with every recorded one, whatever folder their public copies went to, and
+the chain links it to the one published last. Publishing a recorded period again
+writes the recorded release again, never numbers recomputed from changed books.
+``--draft`` writes a report to look at, recorded nowhere and linked to nothing.
 
-Exit codes: 0 written, 1 the books have errors (nothing written), 2 usage or
+Exit codes: 0 written, 1 the books have errors or changed in published periods
+(nothing written), 2 usage or
 unreadable input (a period that is not whole, an unknown format or language, a
 missing key, a period not over yet).
 """
@@ -27,20 +31,25 @@ import click
 
 from aidbooks.books import ledger_path
 from aidbooks.books import load_books
+from aidbooks.filechecks import published_changes
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.keys import read_key_file
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
+from aidbooks.plugins.releases import closed_text
+from aidbooks.reports.history import Release
+from aidbooks.reports.history import closed_months
+from aidbooks.reports.history import read_history
+from aidbooks.reports.history import record
+from aidbooks.reports.history import recorded
 from aidbooks.reports.i18n import check_languages
-from aidbooks.reports.manifest import Published
-from aidbooks.reports.manifest import later_than
-from aidbooks.reports.manifest import neighbours
-from aidbooks.reports.manifest import read_published
-from aidbooks.reports.manifest import siblings
+from aidbooks.reports.manifest import MANIFEST
+from aidbooks.reports.manifest import sha256
 from aidbooks.reports.period import parse_period
 from aidbooks.reports.publish import FORMATS
 from aidbooks.reports.publish import build
 from aidbooks.reports.publish import check_target
+from aidbooks.reports.publish import render_files
 from aidbooks.reports.publish import write_folder
 from aidbooks.reports.render import html_name
 
@@ -69,24 +78,6 @@ def _progress(message: str) -> None:
         click.echo(message, err=True)
 
 
-def explicit_previous(option: Path | None) -> Published | None:
-    """The report named with ``--previous``.
-
-    Raises:
-      AidbooksError: the folder holds no report (exit 2).
-    """
-    if option is None:
-        return None
-    published = read_published(option)
-    if published is None:
-        raise AidbooksError(
-            "--previous is not a report folder (no manifest.json)",
-            "name the folder of the fund's previous report",
-            str(option),
-        )
-    return published
-
-
 @click.command()
 @click.argument("file", required=False)
 @click.option("--period", "period_text", required=True, help="2025, 2025-Q1 or 2025-03.")
@@ -107,10 +98,9 @@ def explicit_previous(option: Path | None) -> Published | None:
     "--lang", "lang_text", default=None, help="Comma-separated languages (default: policy)."
 )
 @click.option(
-    "--previous",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Folder of the fund's previous report (default: found beside --out).",
+    "--draft",
+    is_flag=True,
+    help="A draft to look at: not recorded in the release history, never to be posted.",
 )
 def report(
     file: str | None,
@@ -118,7 +108,7 @@ def report(
     out: Path,
     formats_text: str,
     lang_text: str | None,
-    previous: Path | None,
+    draft: bool,
 ) -> None:
     """Write the transparency report of a whole month, quarter or year."""
     period = parse_period(period_text)
@@ -140,17 +130,18 @@ def report(
             "followed by the whole one would reveal the difference)",
         )
     check_target(out)
+    if "json" not in formats:
+        formats = (*formats, "json")  # the release history keeps every report's numbers
     key = read_key_file(policy.key_path())
-    chain, context = neighbours(out, policy.fund.name, period, explicit_previous(previous))
-    after = later_than(period, siblings(out, policy.fund.name))
-    if after:
-        raise AidbooksError(
-            f"report {after[0].period.label} beside --out comes after {period.label}, and "
-            "a report published out of order could be differenced with it",
-            "publish periods in order (months, their quarter, then the year), or move "
-            "the later reports away first",
-            str(after[0].folder),
+    history = read_history(path)
+    again = recorded(history, period)
+    if again is not None and not draft:
+        write_folder(out, republished(again))
+        click.echo(
+            f"{out}: report {period.label} written again as it was published "
+            f"(published/{period.label} in the books)"
         )
+        return
     _progress(f"loading {path} ...")
     entries, errors, options = load_books(path)
     # The books stay alive to the end and hold no cycles: keep the collector off them.
@@ -168,9 +159,22 @@ def report(
             err=True,
         )
         raise SystemExit(1)
-    _progress(f"making the {period.label} report ...")
-    link = chain.link() if chain else None
+    changed = published_changes(entries, closed_months(history))
+    if changed:
+        for finding in changed:
+            click.echo(f"{finding.filename}:{finding.lineno}: {finding.message}", err=True)
+        click.echo(
+            f"aidbooks: {len(changed)} change(s) to periods already published; no report "
+            "was written. Book them as corrections in an open period first.",
+            err=True,
+        )
+        raise SystemExit(1)
+    _progress(f"making the {period.label} report ({len(history)} earlier release(s)) ...")
+    link = history[-1].link() if history and not draft else None
+    context = [release.published() for release in history]
     built = build(entries, options, policy, period, key, formats, languages, link, context)
+    if not draft:
+        record(path, period, built.files, closed_text(entries, period.label))
     write_folder(out, built.files)
     first = out / (html_name(languages[0]) if "html" in formats else "manifest.json")
     hidden = built.report.privacy.suppressed
@@ -178,10 +182,32 @@ def report(
         click.echo(
             f"aidbooks: note: {len(built.disclosure.unprotectable)} hidden number(s) can "
             "already be worked out from reports published before; they are hidden here "
-            "anyway. Publish reports in order, side by side, to avoid this.",
+            "anyway.",
             err=True,
         )
+    what = "draft (not recorded; do not post it)" if draft else "written and recorded"
     click.echo(
-        f"{out}: report {period.label} written ({len(built.files)} files, "
+        f"{out}: report {period.label} {what} ({len(built.files)} files, "
         f"{hidden} value(s) hidden to protect households). Open {first}"
     )
+
+
+def republished(release: Release) -> dict[str, bytes]:
+    """The files of a recorded release, rendered again from its ``report.json``.
+
+    Raises:
+      AidbooksError: this version of aidbooks renders it differently (exit 2).
+    """
+    manifest = release.manifest
+    report, files = render_files(release.report, manifest.formats, manifest.languages)
+    del report
+    if {n: sha256(b) for n, b in files.items()} != manifest.artifacts:
+        raise AidbooksError(
+            f"report {release.period.label} is published, and this version of aidbooks "
+            "renders its pages differently",
+            "post the copy you published then, or publish with the aidbooks version "
+            "that made it",
+            str(release.folder),
+        )
+    files[MANIFEST] = release.manifest_bytes
+    return files

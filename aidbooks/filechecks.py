@@ -1,6 +1,6 @@
 """Checks of the books' files rather than their entries: policy, secrets, comments.
 
-Beancount plugins see directives only. Three things an auditor must know lie
+Beancount plugins see directives only. Four things an auditor must know lie
 outside them:
 
 ``policy``
@@ -15,6 +15,13 @@ outside them:
     lies inside the books folder or is tracked by git (``git ls-files`` of the
     repository holding the books); the key file is readable by other users. A
     missing key file is not a finding: an auditor checks the books without the key.
+``published``
+    the release history (``published/`` beside the main file, see
+    :mod:`aidbooks.plugins.releases`) is whole, and no published period changed
+    since it was published: a transaction dated in a closed month that was not
+    there (or was different) then is a finding at its line; recorded transactions
+    that are gone are a finding at the release's ``closed.txt``. Corrections are
+    booked in an open period with ``corrects: "<period>"``.
 ``comments``
     a raw-text scan of every ledger file for personal data in comments (``;`` to the
     end of the line, and lines Beancount skips, such as org-mode headings), with the
@@ -42,11 +49,17 @@ from typing import Any
 from beancount.core import data
 
 from aidbooks.plugins import accounts
+from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import key_line
 from aidbooks.plugins.policy import policy_path_for
+from aidbooks.plugins.releases import CLOSED
+from aidbooks.plugins.releases import CORRECTS
+from aidbooks.plugins.releases import changes
+from aidbooks.reports.history import closed_months
+from aidbooks.reports.history import read_history
 
 
 @dataclass(frozen=True)
@@ -325,6 +338,53 @@ def comments(text: bytes) -> list[tuple[int, str]]:
     return numbered
 
 
+def check_published(ctx: Context) -> list[Finding]:
+    """The release history is whole and no published period changed since."""
+    try:
+        history = read_history(ctx.ledger)
+    except AidbooksError as error:
+        message = f"{error.what.rstrip('.')}. {error.fix}"
+        return [Finding("published", error.filename or str(ctx.ledger), 0, message)]
+    return published_changes(ctx.entries, closed_months(history))
+
+
+def published_changes(
+    entries: list[data.Directive], months: Mapping[str, tuple[Any, list[str]]]
+) -> list[Finding]:
+    """Findings for every change to a closed month (see ``published`` above)."""
+    closed = {month: values for month, (_release, values) in months.items()}
+    added, gone = changes(entries, closed)
+    findings = []
+    for entry in added:
+        month = entry.date.isoformat()[:7]
+        label = months[month][0].period.label
+        findings.append(
+            Finding(
+                "published",
+                str(entry.meta.get("filename", "")),
+                int(entry.meta.get("lineno", 0)),
+                f"this transaction is dated in {month}, inside the published report "
+                f"{label}, and was added or changed after it was published. Published "
+                f"numbers stand: date it in an open period with {CORRECTS}: "
+                f'"{month}" (a correction), or restore what was published',
+                entry,
+            )
+        )
+    for month, count in sorted(gone.items()):
+        release = months[month][0]
+        findings.append(
+            Finding(
+                "published",
+                str(release.folder / CLOSED),
+                0,
+                f"{count} transaction(s) of {month} that the published report "
+                f"{release.period.label} was made from are gone or changed. Restore "
+                "them from git, and book the change in an open period as a correction",
+            )
+        )
+    return findings
+
+
 def check_comments(ctx: Context) -> list[Finding]:
     """Scan the comments of every ledger file for personal data."""
     scanner = Scanner(ctx.policy.privacy.allow, ctx.policy.privacy.organisations)
@@ -355,4 +415,5 @@ FILE_CHECKS: dict[str, Callable[[Context], list[Finding]]] = {
     "policy": check_policy,
     "secrets": check_secrets,
     "comments": check_comments,
+    "published": check_published,
 }

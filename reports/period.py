@@ -189,10 +189,12 @@ def window(
     """First day, last day and months of the window a report's arithmetic covers.
 
     From the start of the period's year (or of the earliest earlier report) through
-    the period's last day — never later, so nothing after the period matters.
+    the period's last day, or the last day of a report already published for a
+    later period (published out of order): everything a reader holds.
     """
     first = min([Period(period.year, 1, "year").start, *(p.start for p in earlier)])
-    return first, period.end, tuple(_month_range(first, period.end))
+    last = max([period.end, *(p.end for p in earlier)])
+    return first, last, tuple(_month_range(first, last))
 
 
 def _month_range(start: dt.date, stop: dt.date) -> list[str]:

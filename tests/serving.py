@@ -61,6 +61,9 @@ class Server:
             raise
         for pump in self.pumps:
             pump.join(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
         return self.process.returncode, "".join(self.stderr)
 
 

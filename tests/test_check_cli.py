@@ -160,21 +160,22 @@ def test_list_prints_every_check_in_order_with_tier(runner: CliRunner) -> None:
 def _run_on_a_terminal(*args: str) -> tuple[int, str]:
     """Run ``aidbooks`` with stdout on a pseudo-terminal; returns (exit code, output)."""
     primary, secondary = pty.openpty()
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [str(BIN / "aidbooks"), *args], stdout=secondary, stderr=subprocess.PIPE
-    )
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    return process.wait(timeout=120), output.decode()
+    ) as process:
+        os.close(secondary)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        os.close(primary)
+        process.communicate(timeout=120)
+        return process.wait(timeout=120), output.decode()
 
 
 def test_terminal_gets_a_one_line_summary(tmp_path: Path) -> None:

@@ -15,8 +15,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from aidbooks.books import load_books
 from aidbooks.check import KNOWN
 from aidbooks.check import registry
+from aidbooks.plugins.policy import load_policy
+from aidbooks.plugins.releases import closed_text
+from aidbooks.reports.history import record
+from aidbooks.reports.period import parse_period
+from aidbooks.reports.publish import build
 from tests.helpers import ROOT
 from tests.helpers import invoke
 from tests.smallbooks import BOOKS
@@ -121,6 +127,30 @@ def fresh(folder: Path) -> tuple[Path, Path, int]:
     return _books_with(folder, books, "balance Assets:Bank:Checking")
 
 
+def published(folder: Path) -> tuple[Path, Path, int]:
+    """January is published; then a grant dated in January is added."""
+    main = write_books(folder)
+    entries, errors, options = load_books(main)
+    assert not errors
+    period = parse_period("2025-01")
+    built = build(
+        entries, options, load_policy(folder / "aidbooks.toml"), period, b"k" * 32
+    )
+    record(main, period, built.files, closed_text(entries, period.label))
+    books = BOOKS + (
+        '\n2025-01-28 * "Late grocery grant"\n'
+        "  Expenses:Aid:Groceries  30.00 USD\n"
+        f'    recipient: "{R1}"\n'
+        "  Assets:Bank:Checking  -30.00 USD\n"
+    )
+    (folder / "books.beancount").write_text(books, encoding="utf-8")
+    return (
+        main,
+        folder / "books.beancount",
+        line_of(folder / "books.beancount", "Late grocery"),
+    )
+
+
 def from_fixtures(folder: Path, name: str) -> Case:
     """A failing case from a rule's own fixtures (``<name>-fail.beancount`` in
     ``folder``, with the findings its tests expect in ``EXPECTED``)."""
@@ -148,6 +178,7 @@ CASES: dict[str, Case] = {
     "recipients": recipients,
     "no-pii": no_pii,
     "comments": comments,
+    "published": published,
     "other": other,
     "documents": documents,
     "fresh": fresh,

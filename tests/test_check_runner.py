@@ -56,13 +56,14 @@ def test_registry_is_in_fixed_order_basic_first(fake_rules: None) -> None:
         "policy",
         "secrets",
         "comments",
+        "published",
         "funds",
         "other",
         "caps",
     ]
-    assert [c.tier for c in checks] == ["basic"] * 9 + ["strict"]
+    assert [c.tier for c in checks] == ["basic"] * 10 + ["strict"]
     assert all(c.name == c.name.lower() and c.description for c in checks)
-    assert checks[7].module == "tests.fakerules.flagged"
+    assert checks[8].module == "tests.fakerules.flagged"
 
 
 def test_unknown_registered_rules_join_the_end_of_their_tier() -> None:

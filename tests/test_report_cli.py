@@ -25,10 +25,11 @@ def key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def year_report(tmp_path_factory: pytest.TempPathFactory, key: Path) -> Path:
     out = tmp_path_factory.mktemp("reports") / "2025"
+    books = copy_ledger(tmp_path_factory.mktemp("books") / "books")
     result = run(
         "aidbooks",
         "report",
-        str(LEDGER),
+        str(books),
         "--period",
         "2025",
         "--out",
@@ -133,7 +134,12 @@ def test_markdown_and_json_golden(year_report: Path) -> None:
 )
 def test_only_whole_periods(key: Path, tmp_path: Path, period: str) -> None:
     code, _, err = _report(
-        key, str(LEDGER), "--period", period, "--out", str(tmp_path / "r")
+        key,
+        str(copy_ledger(tmp_path / "books")),
+        "--period",
+        period,
+        "--out",
+        str(tmp_path / "r"),
     )
     assert code == 2
     assert err.count("\n") == 1 and "whole year, quarter or month" in err
@@ -150,7 +156,13 @@ def test_only_whole_periods(key: Path, tmp_path: Path, period: str) -> None:
 )
 def test_bad_options(key: Path, tmp_path: Path, args: list[str], message: str) -> None:
     code, _, err = _report(
-        key, str(LEDGER), "--period", "2025", "--out", str(tmp_path / "r"), *args
+        key,
+        str(copy_ledger(tmp_path / "books")),
+        "--period",
+        "2025",
+        "--out",
+        str(tmp_path / "r"),
+        *args,
     )
     assert code == 2 and message in err and "Traceback" not in err
 
@@ -173,7 +185,7 @@ def test_missing_key(tmp_path: Path) -> None:
     result = run(
         "aidbooks",
         "report",
-        str(LEDGER),
+        str(copy_ledger(tmp_path / "books")),
         "--period",
         "2025",
         "--out",
@@ -185,7 +197,12 @@ def test_missing_key(tmp_path: Path) -> None:
 
 def test_period_not_over(key: Path, tmp_path: Path) -> None:
     code, _, err = _report(
-        key, str(LEDGER), "--period", "2999", "--out", str(tmp_path / "r")
+        key,
+        str(copy_ledger(tmp_path / "books")),
+        "--period",
+        "2999",
+        "--out",
+        str(tmp_path / "r"),
     )
     assert code == 2 and "has not ended" in err
 
@@ -209,41 +226,38 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "notes.txt").write_text("mine")
     code, _, err = _report(
-        key, str(LEDGER), "--period", "2025-Q1", "--out", str(tmp_path / "r")
+        key,
+        str(copy_ledger(tmp_path / "books")),
+        "--period",
+        "2025-Q1",
+        "--out",
+        str(tmp_path / "r"),
     )
     assert code == 2 and "other than an aidbooks report" in err
     assert (tmp_path / "r" / "notes.txt").read_text() == "mine"
 
 
-def test_json_only_and_replacing(key: Path, tmp_path: Path) -> None:
+def test_json_only_and_publishing_again(key: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    assert _report(key, str(LEDGER), "--period", "2025-Q1", "--out", str(out))[0] == 0
-    assert (
-        _report(
-            key,
-            str(LEDGER),
-            "--period",
-            "2025-Q1",
-            "--out",
-            str(out),
-            "--format",
-            "json",
-            "--lang",
-            "es",
-        )[0]
-        == 0
-    )
-    assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json",
-        "report.json",
-        "report.schema.json",
-    ]
+    books = str(copy_ledger(tmp_path / "books"))
+    args = ("--period", "2025-Q1", "--out", str(out), "--format", "json", "--lang", "es")
+    assert _report(key, books, *args)[0] == 0
+    names = ["manifest.json", "report.json", "report.schema.json"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    # the period is recorded: publishing it again writes the release as recorded,
+    # whatever is asked for now
+    code, stdout, _ = _report(key, books, "--period", "2025-Q1", "--out", str(out))
+    assert code == 0 and "as it was published" in stdout
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_quarter_report_hides_and_marks(key: Path, tmp_path: Path) -> None:
     out = tmp_path / "2025-Q1"
-    code, stdout, _ = _report(key, str(LEDGER), "--period", "2025-Q1", "--out", str(out))
+    code, stdout, _ = _report(
+        key, str(copy_ledger(tmp_path / "books")), "--period", "2025-Q1", "--out", str(out)
+    )
     assert code == 0 and "hidden to protect households" in stdout
     data = json.loads((out / "report.json").read_text())
     assert data["privacy"]["suppressed"] > 0
@@ -256,25 +270,18 @@ def test_quarter_report_hides_and_marks(key: Path, tmp_path: Path) -> None:
     assert "posted,\n" in csv_text
 
 
-def test_refuses_to_publish_out_of_order(key: Path, tmp_path: Path) -> None:
+def test_publishing_out_of_order_keeps_the_history(key: Path, tmp_path: Path) -> None:
+    books = str(copy_ledger(tmp_path / "books"))
+    assert _report(key, books, "--period", "2025-Q2", "--out", str(tmp_path / "q2"))[0] == 0
+    # a month inside a published quarter: audited together with it, chained after it
     assert (
-        _report(
-            key, str(LEDGER), "--period", "2025-Q2", "--out", str(tmp_path / "2025-Q2")
-        )[0]
-        == 0
+        _report(key, books, "--period", "2025-04", "--out", str(tmp_path / "apr"))[0] == 0
     )
-    code, _, err = _report(
-        key, str(LEDGER), "--period", "2025-04", "--out", str(tmp_path / "2025-04")
-    )
-    assert code == 2 and "comes after 2025-04" in err
-    assert not (tmp_path / "2025-04").exists()
-    # publishing the next period is fine, and chains to the one before
     assert (
-        _report(
-            key, str(LEDGER), "--period", "2025-07", "--out", str(tmp_path / "2025-07")
-        )[0]
-        == 0
+        _report(key, books, "--period", "2025-07", "--out", str(tmp_path / "jul"))[0] == 0
     )
-    manifest = json.loads((tmp_path / "2025-07" / "manifest.json").read_text())
-    assert manifest["previous"]["period"] == "2025-Q2"
-    assert [c["period"] for c in manifest["context"]] == ["2025-Q2"]
+    manifest = json.loads((tmp_path / "jul" / "manifest.json").read_text())
+    assert manifest["previous"]["period"] == "2025-04"
+    assert [c["period"] for c in manifest["context"]] == ["2025-Q2", "2025-04"]
+    recorded = sorted(p.name for p in (tmp_path / "books" / "published").iterdir())
+    assert recorded == ["2025-04", "2025-07", "2025-Q2"]

@@ -85,26 +85,28 @@ def _flip(path: Path) -> None:
 
 
 def test_fresh_report_verifies_with_and_without_books(
-    reports: Path, books: Books, key: Path
+    tmp_path: Path, books: Books, key: Path
 ) -> None:
-    out = reports / "2025"
-    result = run(
-        "aidbooks",
-        "report",
-        str(LEDGER),
-        "--period",
-        "2025",
-        "--out",
-        str(out),
-        env={"AIDBOOKS_KEY_FILE": str(key)},
-    )
-    assert result.returncode == 0, result.stderr
+    ledger = copy_ledger(tmp_path / "books")
+    for label in ("2025-Q1", "2025-Q2", "2025"):
+        result = run(
+            "aidbooks",
+            "report",
+            str(ledger),
+            "--period",
+            label,
+            "--out",
+            str(tmp_path / "reports" / label),
+            env={"AIDBOOKS_KEY_FILE": str(key)},
+        )
+        assert result.returncode == 0, result.stderr
+    out = tmp_path / "reports" / "2025"
     full = run(
         "aidbooks",
         "verify",
         str(out),
         "--ledger",
-        str(LEDGER),
+        str(ledger),
         env={"AIDBOOKS_KEY_FILE": str(key)},
     )
     assert full.returncode == 0, full.stdout + full.stderr
