@@ -16,6 +16,7 @@ valid policy. The fullest form::
 
     [privacy]
     min_cell = 11
+    p_percent = 15                   # the report's p% rule (reports/disclosure.py)
     donors = "pseudonymize"          # or "keep", "drop"
     key_file = "~/.config/aidbooks/riverside.key"
     allow = ["Lincoln Elementary"]   # exact strings the personal-data scan accepts
@@ -178,8 +179,18 @@ class PrivacySection(_Section):
     key_file: str = "~/.config/aidbooks/aidbooks.key"
     allow: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
+    #: The p% rule of the report (reports/disclosure.py, rule 2): an amount is not
+    #: published when the households other than the two largest hold less than p%
+    #: of the largest one's part.
+    p_percent: Decimal = Field(default=Decimal(15), gt=0, lt=100)
+    #: No longer used (the p% rule replaced it); accepted so older policies load.
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
+    #: Every protected amount keeps a feasible interval of at least this share of
+    #: its value on each side, for a reader holding every published report.
+    protection: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
+    #: ... and never narrower than this many units of money on each side.
+    protection_floor: Money = Decimal("10")
 
     @field_validator("key_file")
     @classmethod

@@ -22,7 +22,7 @@ window (:mod:`aidbooks.reports.cells`), so the disclosure control can reason abo
 what a reader could work out from all of them together. Atoms that carry grants
 (``aid:*``, ``receivable:*`` and gift cards handed out) also keep the amount per
 household code, in memory only, to count distinct households and apply the
-dominance rule; codes never leave this module's data.
+p% rule; codes never leave this module's data.
 
 Transactions flagged ``!`` (waiting for approval) are counted: their money has
 moved in the books, and cash on hand must agree with the bank.

@@ -10,7 +10,8 @@ Two kinds of cell:
 
 * **flows** — sums of postings inside the period (raised, granted, fees, bail
   posted ...). A flow that contains grants is *about households*: it is held to
-  the minimum cell size and the dominance rule.
+  the minimum cell size and the p% rule (it carries the two largest households'
+  shares for that).
 * **balances** — what an account or a fund holds at a day (cash on hand, fund
   closing balance). A balance sums the fund's whole history; it is never held to
   the cell rules itself, but it takes part in the arithmetic a reader can do.
@@ -22,12 +23,14 @@ reveal and follow the count they belong to.
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from typing import Literal
 
@@ -61,7 +64,10 @@ class Cell:
       value: The exact value.
       coefficients: Atom key → coefficient (+1/-1); empty for non-linear measures.
       households: The households the cell is about (grant codes; memory only).
-      top_share: The largest household's share of the cell's magnitude.
+      top_share: The largest household's share of the cell's magnitude (the sum of
+        the absolute values of its atoms), exact.
+      second_share: The second largest household's share, exact (0 with fewer
+        than two households).
       follows: For ``distinct``/``median`` cells, the cell whose fate they share.
     """
 
@@ -71,8 +77,9 @@ class Cell:
     value: Decimal
     coefficients: dict[AtomKey, int]
     households: frozenset[str]
-    top_share: Decimal = ZERO
+    top_share: Fraction = Fraction(0)
     follows: str = ""
+    second_share: Fraction = Fraction(0)
 
     @property
     def table(self) -> str:
@@ -135,6 +142,8 @@ class Layout:
 
 
 Selector = Callable[[AtomKey], int]
+#: The households of some atoms, with the largest and second largest one's total.
+_Households = tuple[frozenset[str], Decimal, Decimal]
 
 
 class CellMaker:
@@ -148,11 +157,11 @@ class CellMaker:
             self.by_group.setdefault(key[0], []).append((key, atom))
             self.by_month.setdefault(key[1], []).append((key, atom))
         self.groups = sorted(self.by_group)
-        # The households of a run of atoms, with the largest one's amount, by the
-        # keys of the atoms that hold households (in order, repeats kept): the
+        # The households of a run of atoms, with the two largest ones' amounts, by
+        # the keys of the atoms that hold households (in order, repeats kept): the
         # amount, count and distinct cells of one row read the same atoms, and the
         # merge is the costly part of a cell (thousands of households per atom).
-        self._merged: dict[tuple[AtomKey, ...], tuple[frozenset[str], Decimal]] = {}
+        self._merged: dict[tuple[AtomKey, ...], _Households] = {}
 
     # ---------------------------------------------------------------- helpers
     def _atoms(
@@ -199,8 +208,7 @@ class CellMaker:
             magnitude += abs(atom.amount)
             if flow and atom.households:
                 with_households.append((key, atom))
-        households, top = self._households(with_households)
-        share = top / magnitude if magnitude else ZERO
+        households, top, second = self._households(with_households)
         return Cell(
             cell_id,
             measure,
@@ -208,15 +216,14 @@ class CellMaker:
             value,
             {k: v for k, v in coefficients.items() if v},
             households,
-            share,
+            share_of(top, magnitude),
+            second_share=share_of(second, magnitude),
         )
 
-    def _households(
-        self, atoms: list[tuple[AtomKey, Atom]]
-    ) -> tuple[frozenset[str], Decimal]:
-        """The households of ``atoms`` and the largest one's total (merged once)."""
+    def _households(self, atoms: list[tuple[AtomKey, Atom]]) -> _Households:
+        """The households of ``atoms`` and the two largest ones' totals (merged once)."""
         if not atoms:
-            return frozenset(), ZERO
+            return frozenset(), ZERO, ZERO
         run = tuple(key for key, _atom in atoms)
         merged = self._merged.get(run)
         if merged is None:
@@ -224,7 +231,7 @@ class CellMaker:
             for _key, atom in atoms:
                 for code, amount in (atom.households or {}).items():
                     totals[code] = totals.get(code, ZERO) + amount
-            merged = frozenset(totals), max(totals.values(), default=ZERO)
+            merged = (frozenset(totals), *two_largest(totals.values()))
             self._merged[run] = merged
         return merged
 
@@ -358,6 +365,17 @@ class CellMaker:
             for g in self.groups_with("ops:")
             if any(True for _ in self._atoms([g], period.months))
         )
+
+
+def two_largest(amounts: Iterable[Decimal]) -> tuple[Decimal, Decimal]:
+    """The largest and the second largest of ``amounts`` (0 for what is missing)."""
+    top = heapq.nlargest(2, amounts)
+    return (top[0] if top else ZERO), (top[1] if len(top) > 1 else ZERO)
+
+
+def share_of(part: Decimal, whole: Decimal) -> Fraction:
+    """``part / whole`` exactly (0 when ``whole`` is 0)."""
+    return Fraction(part) / Fraction(whole) if whole else Fraction(0)
 
 
 def _distinct(cell_id: str, of: Cell, follows: str) -> Cell:

@@ -6,9 +6,12 @@ books reaches a page. The rules (docs/design.md#privacy-rules, rule 4):
 
 1. **Minimum cell size.** Every published number about grants covers at least
    ``privacy.min_cell`` distinct households (default 11, the CMS small-cell rule).
-2. **Dominance.** An amount where one household holds more than
-   ``privacy.dominance`` of the total (default 0.6) is sensitive too: it would
-   tell that household's grant within a narrow range.
+2. **The p% rule.** An amount is sensitive too when the households other than
+   the two largest hold less than ``privacy.p_percent`` percent (default 15) of
+   the largest one's part: ``total - largest - second < p/100 * largest``. The
+   second largest household, subtracting its own grant, would otherwise learn the
+   largest one's within p%. (``privacy.dominance``, the share one household might
+   hold, is no longer used.)
 3. **Merge before suppressing.** Sensitive aid categories are merged into one
    "Other aid" row, adding the next smallest categories until that row is safe;
    a sensitive month is merged with the rest of its quarter. What is still
@@ -50,17 +53,24 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import ZERO
 from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import AtomKey
+from aidbooks.reports.audit import Audit
+from aidbooks.reports.audit import Known
+from aidbooks.reports.audit import Target
+from aidbooks.reports.audit import gaps
 from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.cells import Cell
 from aidbooks.reports.cells import CellMaker
 from aidbooks.reports.cells import Layout
 from aidbooks.reports.cells import cells_for
+from aidbooks.reports.cells import share_of
+from aidbooks.reports.cells import two_largest
 from aidbooks.reports.linalg import Span
 from aidbooks.reports.model import Bail
 from aidbooks.reports.model import CategoryRow
@@ -113,12 +123,19 @@ class Disclosure:
 
 # ------------------------------------------------------------------- sensitivity
 def is_sensitive(cell: Cell, policy: Policy) -> bool:
-    """True when a cell may not be published as it is (rules 1 and 2)."""
+    """True when a cell may not be published as it is (rules 1 and 2).
+
+    Rule 2 on the shares of the cell's magnitude, exactly (fractions):
+    ``1 - top - second < p/100 * top``.
+    """
     if not cell.flow or not cell.households:
         return False
     if len(cell.households) < policy.privacy.min_cell:
         return True
-    return cell.measure == "amount" and cell.top_share > policy.privacy.dominance
+    if cell.measure != "amount":
+        return False
+    p = Fraction(policy.privacy.p_percent) / 100
+    return 1 - cell.top_share - cell.second_share < p * cell.top_share
 
 
 def grant_part(cell: Cell, aggregates: Aggregates) -> Cell:
@@ -136,7 +153,7 @@ def grant_part(cell: Cell, aggregates: Aggregates) -> Cell:
         magnitude += abs(atom.amount)
         for code, amount in (atom.households or {}).items():
             shares[code] = shares.get(code, ZERO) + amount
-    top = max(shares.values(), default=ZERO)
+    top, second = two_largest(shares.values())
     return Cell(
         cell.id + "#grants",
         cell.measure,
@@ -144,7 +161,8 @@ def grant_part(cell: Cell, aggregates: Aggregates) -> Cell:
         value,
         coefficients,
         frozenset(shares),
-        top / magnitude if magnitude else ZERO,
+        share_of(top, magnitude),
+        second_share=share_of(second, magnitude),
     )
 
 
@@ -449,7 +467,7 @@ def plan(
     Args:
       aggregates: From :func:`~aidbooks.reports.aggregate.aggregate`, with a window
         covering the periods of ``earlier``.
-      policy: The fund's policy (``privacy.min_cell``, ``dominance``, ``rounding``).
+      policy: The fund's policy (``privacy.min_cell``, ``p_percent``, ``rounding``).
       earlier: Reports already published (the window of ``aggregates`` covers them).
     """
     maker = CellMaker(aggregates)
@@ -477,12 +495,29 @@ def plan(
         values = published_values(report)
         gone = frozenset(prefix + cell_id for cell_id, v in values.items() if v is None)
         context.append((earlier_period, group, gone))
+    relations = [*_identities(aggregates), *maker.balance_relations()]
     unprotectable = complement(
         cells,
         hidden,
         guarded,
         [(g, gone) for _, g, gone in context],
-        [*_identities(aggregates), *maker.balance_relations()],
+        relations,
+    )
+    earlier_values: dict[str, Decimal | int | None] = {}
+    for report in earlier:
+        prefix = f"{report.period.label}|"
+        for cell_id, value in published_values(report).items():
+            earlier_values[prefix + cell_id] = value
+    unprotectable |= interval_audit(
+        aggregates,
+        policy,
+        cells,
+        hidden,
+        primary,
+        guarded,
+        context,
+        earlier_values,
+        relations,
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
@@ -499,6 +534,102 @@ def plan(
         guarded=tuple(guarded),
         unprotectable=frozenset(unprotectable),
     )
+
+
+def _is_fee(cell_id: str) -> bool:
+    """A fee number: the platform's public rate applied to the published gross."""
+    name = cell_id.rsplit("|", 1)[-1]
+    return name == "totals/fees" or (
+        name.startswith("channels/") and name.endswith("/fees")
+    )
+
+
+def interval_audit(
+    aggregates: Aggregates,
+    policy: Policy,
+    cells: Sequence[Cell],
+    hidden: set[str],
+    primary: set[str],
+    guarded: Sequence[Cell],
+    context: Sequence[tuple[Period, tuple[Cell, ...], frozenset[str]]],
+    earlier_values: Mapping[str, Decimal | int | None],
+    relations: Sequence[Mapping[AtomKey, int]],
+) -> set[str]:
+    """Hide more until every protected amount keeps its protection interval.
+
+    See :mod:`aidbooks.reports.audit`. Adds to ``hidden``; returns the ids of
+    protected amounts that earlier releases alone already bound too closely.
+    """
+    privacy = policy.privacy
+    unit = unit_of(privacy.rounding)
+    atoms = aggregates.atoms
+
+    def sign_of(key: AtomKey) -> int:
+        return int(key[3]) if key in atoms else 0
+
+    def sign_of_row(row: Mapping[AtomKey, int]) -> int:
+        signs = {sign_of(k) * (1 if c > 0 else -1) for k, c in row.items()}
+        return signs.pop() if len(signs) == 1 else 0
+
+    amount = [c for c in cells if c.measure == "amount" and c.linear and c.coefficients]
+    fixed: list[Known] = []
+    for _period, group, gone in context:
+        for cell in group:
+            if cell.measure != "amount" or not cell.linear or not cell.coefficients:
+                continue
+            value = earlier_values.get(cell.id)
+            if cell.id in gone or value is None:
+                if _is_fee(cell.id):
+                    fixed.append(Known(cell.coefficients, cell.value, cell.value))
+                continue
+            fixed.append(
+                Known(cell.coefficients, Decimal(value) - unit, Decimal(value) + unit)
+            )
+    targets = [
+        *(Target(c.id, c.coefficients, c.value) for c in amount if c.id in primary),
+        *(Target(c.id, c.coefficients, c.value) for c in guarded
+          if c.measure == "amount" and c.coefficients),
+        *(Target(c.id, c.coefficients, c.value) for _p, group, gone in context
+          for c in group if c.id in gone and c.measure == "amount" and c.coefficients
+          and not _is_fee(c.id)),
+    ]  # fmt: skip
+    if not targets:
+        return set()
+    rounded = round_cells(cells, privacy.rounding)
+    by_id = {c.id: c for c in amount}
+    given_up: set[str] = set()
+    for _round in range(len(amount) + 1):
+        known = list(fixed)
+        for cell in amount:
+            if _is_fee(cell.id):
+                known.append(Known(cell.coefficients, cell.value, cell.value))
+            elif cell.id not in hidden:
+                value = rounded.get(cell.id, cell.value)
+                known.append(Known(cell.coefficients, value - unit, value + unit))
+        solver = Audit(relations, known, sign_of)
+        found = [
+            g for g in gaps(solver, targets, privacy.protection,
+                            privacy.protection_floor, sign_of_row)
+            if g.id not in given_up
+        ]  # fmt: skip
+        if not found:
+            break
+        gap = found[0]
+        target = next(t for t in targets if t.id == gap.id)
+        columns = set(target.row)
+        candidates = [
+            c for c in amount
+            if c.id not in hidden and not _is_fee(c.id) and columns & set(c.coefficients)
+        ]  # fmt: skip
+        if not candidates:
+            given_up.add(gap.id)
+            continue
+        target_cell = by_id.get(gap.id) or Cell(
+            gap.id, "amount", True, gap.value, dict(target.row), frozenset()
+        )
+        pick = min(candidates, key=partial(_cost, target=target_cell))
+        hidden.add(pick.id)
+    return given_up
 
 
 def disclose(
@@ -518,6 +649,7 @@ def _renamed(cell: Cell, new_id: str) -> Cell:
         cell.households,
         cell.top_share,
         cell.follows,
+        cell.second_share,
     )
 
 
@@ -641,7 +773,7 @@ def build_report(
         ],
         privacy=Privacy(
             min_cell=privacy.min_cell,
-            dominance=privacy.dominance,
+            p_percent=privacy.p_percent,
             rounding=privacy.rounding,
             suppressed=sum(1 for c in cells if c.id in hidden),
             earlier_reports=[p.label for p, _, _ in context],

@@ -162,7 +162,10 @@ class Privacy(_Model):
     min_cell: int = Field(
         description="Smallest number of households a published cell covers."
     )
-    dominance: Amount = Field(description="Largest share one household may have of a cell.")
+    p_percent: Amount = Field(
+        description="The p% rule: an amount is published only when the households "
+        "other than the two largest hold at least p% of the largest one's part."
+    )
     rounding: Amount = Field(description="Amounts are rounded to this unit (0: cents).")
     suppressed: int = Field(description="Number of values not published.")
     earlier_reports: list[str] = Field(

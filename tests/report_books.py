@@ -72,11 +72,11 @@ def books(draw: st.DrawFn, months: tuple[int, ...] = tuple(range(1, 13))) -> Gen
     n_households = draw(st.integers(1, 24))
     households = [_household(i) for i in range(n_households)]
     min_cell = draw(st.integers(2, 12))
-    dominance = draw(st.sampled_from(["0.5", "0.6", "0.9"]))
+    p_percent = draw(st.sampled_from(["5", "15", "40"]))
     rounding = draw(st.sampled_from(["0", "1", "10"]))
     policy = Policy(
         privacy=PrivacySection(
-            min_cell=min_cell, dominance=Decimal(dominance), rounding=Decimal(rounding)
+            min_cell=min_cell, p_percent=Decimal(p_percent), rounding=Decimal(rounding)
         ),
         funds={"legal": FundPolicy(restricted=True, categories=("Legal", "Bail"))},
     )

@@ -143,9 +143,11 @@ def determined_hidden(disclosure: Disclosure, aggregates: Aggregates) -> list[st
 
 
 def small_published(
-    disclosure: Disclosure, aggregates: Aggregates, min_cell: int, dominance: Fraction
+    disclosure: Disclosure, aggregates: Aggregates, min_cell: int, p_percent: Fraction
 ) -> list[str]:
-    """Published numbers made of grants that cover too few households or are dominated."""
+    """Published numbers made of grants that cover too few households or fail the
+    p% rule (total - largest - second largest < p% of the largest household's
+    part), recomputed from the atoms' households."""
     bad = []
     for cell in disclosure.cells:
         if cell.id in disclosure.hidden or not cell.flow or not cell.households:
@@ -154,6 +156,15 @@ def small_published(
             continue  # a mix: its grant part is checked by determined_hidden
         if len(cell.households) < min_cell:
             bad.append(cell.id)
-        elif cell.measure == "amount" and cell.top_share > dominance:
-            bad.append(cell.id)
+        elif cell.measure == "amount":
+            total = Fraction(0)
+            parts: dict[str, Fraction] = {}
+            for key in cell.coefficients:
+                atom = aggregates.atoms[key]
+                total += abs(Fraction(atom.amount))
+                for code, amount in (atom.households or {}).items():
+                    parts[code] = parts.get(code, Fraction(0)) + Fraction(amount)
+            top = [*sorted(parts.values(), reverse=True), Fraction(0), Fraction(0)]
+            if total - top[0] - top[1] < p_percent / 100 * top[0]:
+                bad.append(cell.id)
     return bad

@@ -56,9 +56,7 @@ PERIODS = st.sampled_from(["2025", "2025-Q1", "2025-Q2", "2025-Q4", "2025-02", "
 
 def _check_disclosure(d: Disclosure, agg: Aggregates, policy: Policy) -> None:
     assert (
-        small_published(
-            d, agg, policy.privacy.min_cell, Fraction(str(policy.privacy.dominance))
-        )
+        small_published(d, agg, policy.privacy.min_cell, Fraction(policy.privacy.p_percent))
         == []
     )
     assert determined_hidden(d, agg) == []
