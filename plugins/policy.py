@@ -186,11 +186,6 @@ class PrivacySection(_Section):
     #: No longer used (the p% rule replaced it); accepted so older policies load.
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
-    #: Every protected amount keeps a feasible interval of at least this share of
-    #: its value on each side, for a reader holding every published report.
-    protection: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
-    #: ... and never narrower than this many units of money on each side.
-    protection_floor: Money = Decimal("10")
 
     @field_validator("key_file")
     @classmethod

@@ -60,10 +60,6 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import ZERO
 from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import AtomKey
-from aidbooks.reports.audit import Audit
-from aidbooks.reports.audit import Known
-from aidbooks.reports.audit import Target
-from aidbooks.reports.audit import gaps
 from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.cells import Cell
 from aidbooks.reports.cells import CellMaker
@@ -495,29 +491,12 @@ def plan(
         values = published_values(report)
         gone = frozenset(prefix + cell_id for cell_id, v in values.items() if v is None)
         context.append((earlier_period, group, gone))
-    relations = [*_identities(aggregates), *maker.balance_relations()]
     unprotectable = complement(
         cells,
         hidden,
         guarded,
         [(g, gone) for _, g, gone in context],
-        relations,
-    )
-    earlier_values: dict[str, Decimal | int | None] = {}
-    for report in earlier:
-        prefix = f"{report.period.label}|"
-        for cell_id, value in published_values(report).items():
-            earlier_values[prefix + cell_id] = value
-    unprotectable |= interval_audit(
-        aggregates,
-        policy,
-        cells,
-        hidden,
-        primary,
-        guarded,
-        context,
-        earlier_values,
-        relations,
+        [*_identities(aggregates), *maker.balance_relations()],
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
@@ -534,102 +513,6 @@ def plan(
         guarded=tuple(guarded),
         unprotectable=frozenset(unprotectable),
     )
-
-
-def _is_fee(cell_id: str) -> bool:
-    """A fee number: the platform's public rate applied to the published gross."""
-    name = cell_id.rsplit("|", 1)[-1]
-    return name == "totals/fees" or (
-        name.startswith("channels/") and name.endswith("/fees")
-    )
-
-
-def interval_audit(
-    aggregates: Aggregates,
-    policy: Policy,
-    cells: Sequence[Cell],
-    hidden: set[str],
-    primary: set[str],
-    guarded: Sequence[Cell],
-    context: Sequence[tuple[Period, tuple[Cell, ...], frozenset[str]]],
-    earlier_values: Mapping[str, Decimal | int | None],
-    relations: Sequence[Mapping[AtomKey, int]],
-) -> set[str]:
-    """Hide more until every protected amount keeps its protection interval.
-
-    See :mod:`aidbooks.reports.audit`. Adds to ``hidden``; returns the ids of
-    protected amounts that earlier releases alone already bound too closely.
-    """
-    privacy = policy.privacy
-    unit = unit_of(privacy.rounding)
-    atoms = aggregates.atoms
-
-    def sign_of(key: AtomKey) -> int:
-        return int(key[3]) if key in atoms else 0
-
-    def sign_of_row(row: Mapping[AtomKey, int]) -> int:
-        signs = {sign_of(k) * (1 if c > 0 else -1) for k, c in row.items()}
-        return signs.pop() if len(signs) == 1 else 0
-
-    amount = [c for c in cells if c.measure == "amount" and c.linear and c.coefficients]
-    fixed: list[Known] = []
-    for _period, group, gone in context:
-        for cell in group:
-            if cell.measure != "amount" or not cell.linear or not cell.coefficients:
-                continue
-            value = earlier_values.get(cell.id)
-            if cell.id in gone or value is None:
-                if _is_fee(cell.id):
-                    fixed.append(Known(cell.coefficients, cell.value, cell.value))
-                continue
-            fixed.append(
-                Known(cell.coefficients, Decimal(value) - unit, Decimal(value) + unit)
-            )
-    targets = [
-        *(Target(c.id, c.coefficients, c.value) for c in amount if c.id in primary),
-        *(Target(c.id, c.coefficients, c.value) for c in guarded
-          if c.measure == "amount" and c.coefficients),
-        *(Target(c.id, c.coefficients, c.value) for _p, group, gone in context
-          for c in group if c.id in gone and c.measure == "amount" and c.coefficients
-          and not _is_fee(c.id)),
-    ]  # fmt: skip
-    if not targets:
-        return set()
-    rounded = round_cells(cells, privacy.rounding)
-    by_id = {c.id: c for c in amount}
-    given_up: set[str] = set()
-    for _round in range(len(amount) + 1):
-        known = list(fixed)
-        for cell in amount:
-            if _is_fee(cell.id):
-                known.append(Known(cell.coefficients, cell.value, cell.value))
-            elif cell.id not in hidden:
-                value = rounded.get(cell.id, cell.value)
-                known.append(Known(cell.coefficients, value - unit, value + unit))
-        solver = Audit(relations, known, sign_of)
-        found = [
-            g for g in gaps(solver, targets, privacy.protection,
-                            privacy.protection_floor, sign_of_row)
-            if g.id not in given_up
-        ]  # fmt: skip
-        if not found:
-            break
-        gap = found[0]
-        target = next(t for t in targets if t.id == gap.id)
-        columns = set(target.row)
-        candidates = [
-            c for c in amount
-            if c.id not in hidden and not _is_fee(c.id) and columns & set(c.coefficients)
-        ]  # fmt: skip
-        if not candidates:
-            given_up.add(gap.id)
-            continue
-        target_cell = by_id.get(gap.id) or Cell(
-            gap.id, "amount", True, gap.value, dict(target.row), frozenset()
-        )
-        pick = min(candidates, key=partial(_cost, target=target_cell))
-        hidden.add(pick.id)
-    return given_up
 
 
 def disclose(
