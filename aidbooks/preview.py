@@ -8,10 +8,9 @@ table, with every cell the report would suppress marked and the reason given
 Hidden cells show no value here either: the page shows what donors would see.
 
 Earlier reports matter: the real report keeps hidden whatever an earlier one hid,
-and hides what could be worked out by differencing against them. The preview takes
-them into account when the policy says where they are kept (``[report] published``,
-the folder holding one folder per published report); without it, the real report
-may hide more, never less, and the page says so.
+and hides what could be worked out by differencing against them. The preview reads
+the same release history as ``aidbooks report`` (``published/`` in the books, see
+:mod:`aidbooks.reports.history`) and audits against every recorded release.
 """
 
 from __future__ import annotations
@@ -26,14 +25,12 @@ from typing import Any
 
 from beancount.core import data
 
-from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import aggregate
 from aidbooks.reports.cells import Cell
 from aidbooks.reports.disclosure import plan
+from aidbooks.reports.history import read_history
 from aidbooks.reports.manifest import Published
-from aidbooks.reports.manifest import context_of
-from aidbooks.reports.manifest import reports_in
 from aidbooks.reports.period import Period
 
 #: The tables of a report in the order of the published page.
@@ -113,22 +110,17 @@ def label(name: str) -> str:
     return name.replace("_", " ")
 
 
-def earlier_reports(policy: Policy, ledger_file: Path) -> list[Published] | None:
-    """The fund's published reports from ``[report] published``; None when not set.
+def earlier_reports(policy: Policy, ledger_file: Path) -> list[Published]:
+    """The fund's releases, from the books' release history (``published/``).
+
+    The same history ``aidbooks report`` reads (:mod:`aidbooks.reports.history`), so
+    the preview hides what the report would.
 
     Raises:
-      AidbooksError: the folder is missing, or it or a report in it cannot be read.
+      AidbooksError: a recorded release is missing a file or was altered.
     """
-    folder = policy.report.published_folder(ledger_file.parent)
-    if folder is None:
-        return None
-    if not folder.is_dir():  # a typo would silently preview less than is hidden
-        raise AidbooksError(
-            "[report] published is not a folder",
-            "create it, or fix the path in aidbooks.toml",
-            str(folder),
-        )
-    return reports_in(folder, policy.fund.name)
+    del policy
+    return [release.published() for release in read_history(ledger_file)]
 
 
 def preview(
@@ -148,7 +140,7 @@ def preview(
       AidbooksError: the books cannot be reported (a posting in another currency),
         or an earlier report has no valid ``report.json``.
     """
-    context = context_of(period, list(earlier or ()))
+    context = [c for c in earlier or () if c.period != period]
     aggregates = aggregate(
         entries, options_map, policy, period, tuple(c.period for c in context)
     )

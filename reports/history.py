@@ -94,9 +94,12 @@ def _read(folder: Path) -> tuple[Release, bytes]:
         raise _broken(f"cannot be read ({exc.strerror})", folder) from None
     try:
         manifest = Manifest.model_validate_json(manifest_bytes)
+    except ValidationError:
+        raise _broken(f"{MANIFEST} is not a valid manifest", folder) from None
+    try:
         report = PublicReport.model_validate_json(report_bytes)
     except ValidationError:
-        raise _broken("a file is not valid", folder) from None
+        raise _broken(f"{REPORT_JSON} is not a valid report", folder) from None
     if manifest.period != folder.name or report.period.label != folder.name:
         raise _broken("the folder's name is not the period of its report", folder)
     if manifest.artifacts.get(REPORT_JSON) != sha256(report_bytes):

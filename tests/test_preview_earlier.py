@@ -9,6 +9,7 @@ four quarterly reports are published — the case this file is built on.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,10 @@ from tests.report_fixtures import make_key
 QUARTERS = ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")
 
 
-def _publish(main: Path, key: Path, period: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    out = main.parent / "reports" / period
+def _publish(
+    main: Path, key: Path, period: str, monkeypatch: pytest.MonkeyPatch, *flags: str
+) -> Path:
+    out = main.parent.parent / "reports" / period
     monkeypatch.setenv("AIDBOOKS_KEY_FILE", str(key))
     code, _out, err = invoke(
         CliRunner(),
@@ -44,6 +47,7 @@ def _publish(main: Path, key: Path, period: str, monkeypatch: pytest.MonkeyPatch
         "json",
         "--out",
         str(out),
+        *flags,
     )
     assert code == 0, err
     return out
@@ -51,13 +55,9 @@ def _publish(main: Path, key: Path, period: str, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The example fund with its four quarterly reports of 2025 in ``reports/``."""
+    """The example fund with its four quarterly reports of 2025 recorded."""
     folder = tmp_path_factory.mktemp("preview")
     main = copy_ledger(folder / "books")
-    policy = main.parent / "aidbooks.toml"
-    text = policy.read_text()
-    assert "[report]\n" in text
-    policy.write_text(text.replace("[report]\n", '[report]\npublished = "reports"\n'))
     key = make_key(folder)
     with pytest.MonkeyPatch.context() as monkeypatch:
         for period in QUARTERS:
@@ -79,7 +79,7 @@ def test_the_year_preview_hides_what_the_year_report_hides(
     assert alone.earlier is None and alone.hidden == 0
     assert shown.earlier == QUARTERS
     assert shown.hidden > 0  # the quarters make the year's numbers differenceable
-    out = _publish(main, key, "2025", monkeypatch)
+    out = _publish(main, key, "2025", monkeypatch, "--draft")  # the same numbers
     try:
         report = PublicReport.model_validate_json((out / "report.json").read_bytes())
         assert shown.hidden == report.privacy.suppressed
@@ -110,14 +110,10 @@ def test_a_damaged_earlier_report_is_one_problem_of_the_preview(
     books: tuple[Path, Path], tmp_path: Path
 ) -> None:
     main, _key = books
-    copy = copy_ledger(tmp_path / "books")
-    (copy.parent / "aidbooks.toml").write_text((main.parent / "aidbooks.toml").read_text())
-    for period in QUARTERS:
-        target = copy.parent / "reports" / period
-        target.mkdir(parents=True)
-        for file in (main.parent / "reports" / period).iterdir():
-            (target / file.name).write_bytes(file.read_bytes())
-    damaged = copy.parent / "reports" / "2025-Q2" / "report.json"
+    shutil.copytree(main.parent, tmp_path / "books")
+    copy = tmp_path / "books" / main.name
+    assert sorted(p.name for p in (copy.parent / "published").iterdir()) == list(QUARTERS)
+    damaged = copy.parent / "published" / "2025-Q2" / "report.json"
     damaged.write_text(json.dumps({"not": "a report"}))
     overview = build(load_books(copy), copy, load_policy(copy.parent / "aidbooks.toml"))
     assert overview.preview is None
@@ -125,25 +121,12 @@ def test_a_damaged_earlier_report_is_one_problem_of_the_preview(
     assert "report.json" in problem and "2025-Q2" in problem and "\n" not in problem
 
 
-def test_no_folder_set_means_not_known() -> None:
-    policy = parse_policy("")
-    assert policy.report.published_folder(Path("/books")) is None
-    assert earlier_reports(policy, Path("/books/main.beancount")) is None
+def test_books_without_a_release_history_have_no_earlier_releases(tmp_path: Path) -> None:
+    main = copy_ledger(tmp_path / "books")
+    assert earlier_reports(parse_policy(""), main) == []
 
 
 def test_a_nul_in_the_folder_is_refused() -> None:
     with pytest.raises(PolicyError) as caught:
         parse_policy('[report]\npublished = "rep\\u0000orts"\n')
     assert "report.published" in str(caught.value) or "published" in str(caught.value)
-
-
-def test_a_folder_that_is_not_there_is_one_problem_of_the_preview(tmp_path: Path) -> None:
-    main = copy_ledger(tmp_path / "books")
-    policy = main.parent / "aidbooks.toml"
-    policy.write_text(
-        policy.read_text().replace("[report]\n", '[report]\npublished = "reprots"\n')
-    )
-    overview = build(load_books(main), main, load_policy(policy))
-    assert overview.preview is None
-    problem = overview.problems["preview"]
-    assert "reprots" in problem and "not a folder" in problem and "\n" not in problem
