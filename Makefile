@@ -76,7 +76,7 @@ lint: setup
 	$(BIN)/ruff format --check aidbooks plugins importers reports tests ledger/template bench
 
 # mypy cannot follow the editable install's folder mapping, so it checks a tree of
-# symlinks laid out as the installed `aidbooks` package.
+# symlinks laid out as the installed `aidbooks` package, and the tests beside it.
 typecheck: setup
 	@rm -rf .build/typecheck && mkdir -p .build/typecheck/aidbooks
 	@for f in aidbooks/*; do ln -s "$(CURDIR)/$$f" .build/typecheck/aidbooks/; done
@@ -84,8 +84,9 @@ typecheck: setup
 	@ln -s "$(CURDIR)/importers" .build/typecheck/aidbooks/importers
 	@ln -s "$(CURDIR)/reports" .build/typecheck/aidbooks/reports
 	@ln -s "$(CURDIR)/ledger/template" .build/typecheck/aidbooks/template
-	cd .build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p aidbooks
-	$(BIN)/mypy --config-file pyproject.toml bench/bench.py
+	@ln -s "$(CURDIR)/tests" .build/typecheck/tests
+	cd .build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p aidbooks -p tests
+	$(BIN)/mypy --config-file pyproject.toml bench/bench.py bench/fava_bench.py
 
 pytest: setup system-deps
 	AIDBOOKS_LOCKED=$(LOCKED) $(BIN)/pytest -n 2 $(PYTEST_ARGS)
