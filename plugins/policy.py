@@ -17,6 +17,7 @@ valid policy. The fullest form::
     [privacy]
     min_cell = 11
     p_percent = 15                   # the report's p% rule (reports/disclosure.py)
+    median_step = "10"               # the published median grant is rounded to this
     donors = "pseudonymize"          # or "keep", "drop"
     key_file = "~/.config/aidbooks/riverside.key"
     allow = ["Lincoln Elementary"]   # exact strings the personal-data scan accepts
@@ -186,6 +187,9 @@ class PrivacySection(_Section):
     #: No longer used (the p% rule replaced it); accepted so older policies load.
     dominance: Decimal = Field(default=Decimal("0.6"), gt=0, le=1)
     rounding: Money = Decimal("1")
+    #: The published median grant is rounded to this (or to ``rounding`` when that
+    #: is coarser), so that it cannot be one household's grant to the cent.
+    median_step: Money = Decimal("10")
 
     @field_validator("key_file")
     @classmethod
@@ -195,6 +199,13 @@ class PrivacySection(_Section):
             raise ValueError(
                 'must be the path of the key file, like "~/.config/aidbooks/fund.key"'
             )
+        return value
+
+    @field_validator("median_step")
+    @classmethod
+    def _median_step(cls, value: Decimal) -> Decimal:
+        if not (Decimal("0.01") <= value <= 1_000_000 and value == value.quantize(CENT)):
+            raise ValueError('must be a unit from "0.01" to "1000000", like "10"')
         return value
 
     @field_validator("rounding")

@@ -69,6 +69,7 @@ class Cell:
       second_share: The second largest household's share, exact (0 with fewer
         than two households).
       follows: For ``distinct``/``median`` cells, the cell whose fate they share.
+      grants: For a ``median`` cell, the number of grants it is the median of.
     """
 
     id: str
@@ -80,6 +81,7 @@ class Cell:
     top_share: Fraction = Fraction(0)
     follows: str = ""
     second_share: Fraction = Fraction(0)
+    grants: int = 0
 
     @property
     def table(self) -> str:
@@ -442,7 +444,7 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
     amounts = [amount for month, amount in agg.grants if month in in_period]
     median = Decimal(statistics.median(amounts)) if amounts else ZERO
     add(Cell("households/median_grant", "median", True, median, {}, helped.households,
-             follows="households/count"))  # fmt: skip
+             follows="households/count", grants=len(amounts)))  # fmt: skip
 
     # categories
     for row, names in layout.category_rows():

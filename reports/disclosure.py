@@ -35,7 +35,11 @@ books reaches a page. The rules (docs/design.md#privacy-rules, rule 4):
    end — the reports that will publish those must not find them given away.
 5. **Rounding.** Amounts are rounded to ``privacy.rounding`` (1: whole dollars;
    0: cents) so that every table still adds up to its total
-   (:mod:`aidbooks.reports.rounding`).
+   (:mod:`aidbooks.reports.rounding`). The median grant is published only when
+   it is taken over at least twice ``privacy.min_cell`` grants, and rounded to
+   ``privacy.median_step`` (default 10; ``privacy.rounding`` when that is
+   coarser), so that it cannot tell one household's grant; otherwise it is left
+   out (``null``).
 6. **Nothing finer than a month.** The output holds no codes, payees, notes or
    days; counts of households, grants and bonds follow the rules above.
 
@@ -52,6 +56,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import partial
@@ -119,15 +124,18 @@ class Disclosure:
 
 # ------------------------------------------------------------------- sensitivity
 def is_sensitive(cell: Cell, policy: Policy) -> bool:
-    """True when a cell may not be published as it is (rules 1 and 2).
+    """True when a cell may not be published as it is (rules 1, 2 and 5).
 
     Rule 2 on the shares of the cell's magnitude, exactly (fractions):
-    ``1 - top - second < p/100 * top``.
+    ``1 - top - second < p/100 * top``. A median is sensitive when it is taken
+    over fewer than twice ``min_cell`` grants.
     """
     if not cell.flow or not cell.households:
         return False
     if len(cell.households) < policy.privacy.min_cell:
         return True
+    if cell.measure == "median":
+        return cell.grants < 2 * policy.privacy.min_cell
     if cell.measure != "amount":
         return False
     p = Fraction(policy.privacy.p_percent) / 100
@@ -332,8 +340,14 @@ def _published_span(
 
 
 # --------------------------------------------------------------------- rounding
-def round_cells(cells: Sequence[Cell], rounding: Decimal) -> dict[str, Decimal]:
-    """Rounded values of every amount cell, each table adding up to its total."""
+def round_cells(
+    cells: Sequence[Cell], rounding: Decimal, median_step: Decimal = ZERO
+) -> dict[str, Decimal]:
+    """Rounded values of every amount cell, each table adding up to its total.
+
+    A median is rounded to ``median_step``, or to the unit of ``rounding`` when
+    that is coarser.
+    """
     unit = unit_of(rounding)
     by_id = {c.id: c for c in cells}
     out: dict[str, Decimal] = {}
@@ -398,7 +412,9 @@ def round_cells(cells: Sequence[Cell], rounding: Decimal) -> dict[str, Decimal]:
                 out[f"{base}/opening"] + out[f"{base}/received"] - out[f"{base}/spent"]
             )
     for cell in cells:
-        if cell.measure in ("amount", "median") and cell.id not in out:
+        if cell.measure == "median":
+            out[cell.id] = nearest(cell.value, max(unit, median_step))
+        elif cell.measure == "amount" and cell.id not in out:
             out[cell.id] = nearest(cell.value, unit)
     return out
 
@@ -463,7 +479,8 @@ def plan(
     Args:
       aggregates: From :func:`~aidbooks.reports.aggregate.aggregate`, with a window
         covering the periods of ``earlier``.
-      policy: The fund's policy (``privacy.min_cell``, ``p_percent``, ``rounding``).
+      policy: The fund's policy (``privacy.min_cell``, ``p_percent``, ``rounding``,
+        ``median_step``).
       earlier: Reports already published (the window of ``aggregates`` covers them).
     """
     maker = CellMaker(aggregates)
@@ -500,7 +517,7 @@ def plan(
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
-    rounded = round_cells(cells, policy.privacy.rounding)
+    rounded = round_cells(cells, policy.privacy.rounding, policy.privacy.median_step)
     report = build_report(aggregates, policy, layout, cells, hidden, rounded, context)
     return Disclosure(
         report=report,
@@ -523,17 +540,7 @@ def disclose(
 
 
 def _renamed(cell: Cell, new_id: str) -> Cell:
-    return Cell(
-        new_id,
-        cell.measure,
-        cell.flow,
-        cell.value,
-        cell.coefficients,
-        cell.households,
-        cell.top_share,
-        cell.follows,
-        cell.second_share,
-    )
+    return replace(cell, id=new_id)
 
 
 def build_report(
@@ -657,6 +664,7 @@ def build_report(
         privacy=Privacy(
             min_cell=privacy.min_cell,
             p_percent=privacy.p_percent,
+            median_step=max(unit_of(privacy.rounding), privacy.median_step),
             rounding=privacy.rounding,
             suppressed=sum(1 for c in cells if c.id in hidden),
             earlier_reports=[p.label for p, _, _ in context],

@@ -77,7 +77,10 @@ class Households(_Model):
     """Households helped (grants or bail) and the median grant."""
 
     count: HiddenCount
-    median_grant: Hidden
+    median_grant: Hidden = Field(
+        description="The median grant, rounded to privacy.median_step; null unless "
+        "it is taken over at least twice privacy.min_cell grants."
+    )
 
 
 class CategoryRow(_Model):
@@ -167,6 +170,7 @@ class Privacy(_Model):
         "other than the two largest hold at least p% of the largest one's part."
     )
     rounding: Amount = Field(description="Amounts are rounded to this unit (0: cents).")
+    median_step: Amount = Field(description="The median grant is rounded to this.")
     suppressed: int = Field(description="Number of values not published.")
     earlier_reports: list[str] = Field(
         default_factory=list,
