@@ -167,6 +167,8 @@ class Aggregates:
       grants: (month, amount) of every grant posting (positive ``Expenses:Aid``).
       funds: Every fund name: ``general``, the policy's funds and any seen in books.
       restricted: The funds the policy marks restricted.
+      aid_accounts: (category, opened, closed or None) of every ``Expenses:Aid:*``
+        account opened on or before ``end``: the fund's vocabulary of categories.
     """
 
     fund: str
@@ -180,6 +182,7 @@ class Aggregates:
     grants: tuple[tuple[str, Decimal], ...]
     funds: tuple[str, ...]
     restricted: frozenset[str] = field(default_factory=frozenset)
+    aid_accounts: tuple[tuple[str, dt.date, dt.date | None], ...] = ()
 
     def month_index(self) -> dict[str, int]:
         """Month → position in the window."""
@@ -239,9 +242,17 @@ def aggregate(
     month_cache: dict[tuple[int, int], str] = {}
     klasses: dict[tuple[str, ...], str] = {}
     info: dict[str, tuple[str, bool, int]] = {}
+    aid_opened: dict[str, dt.date] = {}
+    aid_closed: dict[str, dt.date] = {}
     transaction = data.Transaction
     for entry in entries:
         if type(entry) is not transaction:
+            if entry.date > end:
+                break
+            if type(entry) is data.Open and entry.account.startswith(acc.AID):
+                aid_opened[entry.account] = entry.date
+            elif type(entry) is data.Close and entry.account in aid_opened:
+                aid_closed[entry.account] = entry.date
             continue
         date = entry.date
         if date > end:
@@ -327,4 +338,8 @@ def aggregate(
         grants=tuple(grants),
         funds=tuple(sorted(funds, key=lambda f: (f != GENERAL_FUND, f))),
         restricted=frozenset(name for name, f in policy.funds.items() if f.restricted),
+        aid_accounts=tuple(
+            (acc.category(account), opened, aid_closed.get(account))
+            for account, opened in sorted(aid_opened.items())
+        ),
     )

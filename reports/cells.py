@@ -315,12 +315,21 @@ class CellMaker:
 
     # ----------------------------------------------------------------- tables
     def categories(self, period: Period | ToDate) -> list[str]:
-        """Aid categories with grants in ``period``, in the fund's usual order."""
+        """The fund's vocabulary of aid categories in ``period``, in its usual order.
+
+        Every category whose ``Expenses:Aid`` account is open during the period,
+        with grants or not, and any with postings in it.
+        """
         names = {
             g.split(":", 1)[1]
             for g in self.groups_with("aid:")
             if any(True for _ in self._atoms([g], period.months))
         }
+        names.update(
+            name
+            for name, opened, closed in self.agg.aid_accounts
+            if opened <= period.end and (closed is None or closed >= period.start)
+        )
         order = {name: i for i, name in enumerate(DEFAULT_CATEGORIES)}
         return sorted(names, key=lambda n: (order.get(n, len(order)), n))
 

@@ -12,8 +12,13 @@ books reaches a page. The rules (docs/design.md#privacy-rules, rule 4):
    second largest household, subtracting its own grant, would otherwise learn the
    largest one's within p%. (``privacy.dominance``, the share one household might
    hold, is no longer used.)
-3. **Merge before suppressing.** Sensitive aid categories are merged into one
-   "Other aid" row, adding the next smallest categories until that row is safe;
+3. **Merge before suppressing.** The categories table lists the fund's whole
+   vocabulary of aid categories (every ``Expenses:Aid:*`` account open during the
+   period, with grants or not: a row with no household is not sensitive), so a
+   name appearing says nothing. Sensitive aid categories are merged into one
+   "Other aid" row, which names none of them (``merged`` is empty; the row holds
+   the names of the vocabulary not listed on their own), adding the next
+   smallest categories until that row is safe;
    a sensitive month is merged with the rest of its quarter. What is still
    sensitive after merging is suppressed (``null`` in JSON).
 4. **Complementary suppression.** A hidden number must not be recoverable from
@@ -175,8 +180,9 @@ def choose_layout(maker: CellMaker, period: Period | ToDate, policy: Policy) -> 
     names = maker.categories(period)
     amounts = {n: maker.category_cells(period, n, (n,))[0] for n in names}
     other = [n for n in names if is_sensitive(amounts[n], policy)]
+    # a category without households cannot make "Other aid" safer: it keeps its row
     rest = sorted(
-        (n for n in names if n not in other),
+        (n for n in names if n not in other and amounts[n].households),
         key=lambda n: (len(amounts[n].households), amounts[n].value, n),
     )
     if other:
@@ -196,14 +202,21 @@ def choose_layout(maker: CellMaker, period: Period | ToDate, policy: Policy) -> 
     return Layout(period, shown, ordered_other, tuple(quarters))
 
 
-def layout_of(report: PublicReport) -> Layout:
-    """The layout an already published report was cut with."""
+def layout_of(report: PublicReport, maker: CellMaker) -> Layout:
+    """The layout an already published report was cut with.
+
+    Its "Other aid" row holds the categories of the vocabulary of its period
+    (``maker``) that it does not list on their own (reports made before the
+    vocabulary was listed name them in ``merged``).
+    """
     period = parse_period(report.period.label)
     shown = tuple(r.name for r in report.categories if r.name != OTHER_AID)
     other: tuple[str, ...] = ()
     for row in report.categories:
         if row.name == OTHER_AID:
-            other = tuple(row.merged)
+            other = tuple(row.merged) or tuple(
+                n for n in maker.categories(period) if n not in shown
+            )
     quarters = tuple(r.period for r in report.months if "Q" in r.period)
     return Layout(period, shown, other, quarters)
 
@@ -501,7 +514,7 @@ def plan(
     hidden = set(primary)
     context: list[tuple[Period, tuple[Cell, ...], frozenset[str]]] = []
     for report in earlier:
-        earlier_layout = layout_of(report)
+        earlier_layout = layout_of(report, maker)
         earlier_period = parse_period(report.period.label)
         prefix = f"{report.period.label}|"
         group = tuple(_renamed(c, prefix + c.id) for c in cells_for(maker, earlier_layout))
@@ -569,7 +582,7 @@ def build_report(
     category_rows = [
         CategoryRow(
             name=name,
-            merged=list(names) if name == OTHER_AID else [],
+            merged=[],
             amount=amount(f"categories/{name}/amount"),
             cash=amount(f"categories/{name}/cash"),
             noncash=amount(f"categories/{name}/noncash"),
@@ -577,7 +590,7 @@ def build_report(
             households=count(f"categories/{name}/households"),
             suppressed=f"categories/{name}/amount" in hidden,
         )
-        for name, names in layout.category_rows()
+        for name, _names in layout.category_rows()
     ]
     channel_names = [c.row for c in cells if c.table == "channels" and c.column == "gross"]
     operation_names = [c.row for c in cells if c.table == "operations"]

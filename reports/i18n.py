@@ -53,6 +53,7 @@ BOOK_WORDS = (
     N_("Medicine"),
     N_("Childcare"),
     N_("Other aid"),
+    N_("Uncategorized"),  # Expenses:Aid:Uncategorized, where imported grants wait
     N_("Software"),
     N_("Printing"),
     N_("Supplies"),

@@ -88,7 +88,9 @@ class CategoryRow(_Model):
 
     name: str
     merged: list[str] = Field(
-        default_factory=list, description="For 'Other aid': the categories it holds."
+        default_factory=list,
+        description="Always empty: 'Other aid' names none of the categories it holds "
+        "(they are the fund's categories not listed on their own).",
     )
     amount: Hidden
     cash: Hidden

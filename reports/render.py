@@ -31,6 +31,7 @@ from jinja2 import PackageLoader
 from jinja2 import StrictUndefined
 
 from aidbooks.reports import charts
+from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.i18n import Formatter
 from aidbooks.reports.i18n import translations
 from aidbooks.reports.model import PublicReport
@@ -101,6 +102,7 @@ class View:
         ]
         self.period_name = f.period(report.period.label, report.period.kind)
         self.has_quarters = any("-Q" in row.period for row in report.months)
+        self.other_aid = OTHER_AID
 
     # values -------------------------------------------------------------
     def money(self, value: Decimal | None) -> Value:
@@ -118,10 +120,6 @@ class View:
     def word(self, text: str) -> str:
         """A word from the books, translated when known."""
         return self.f.word(text)
-
-    def words(self, texts: list[str]) -> str:
-        """Words from the books, translated and joined with commas."""
-        return ", ".join(self.f.word(t) for t in texts)
 
     # charts -------------------------------------------------------------
     def _axis(self, number: float) -> str:

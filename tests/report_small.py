@@ -54,8 +54,10 @@ def books_text(
     grants: Sequence[Grant],
     extra_accounts: Sequence[str] = (),
     fund_meta: str = "",
+    extra_lines: Sequence[str] = (),
 ) -> str:
-    """The books: opened accounts, monthly donations, the grants paid by bank."""
+    """The books: opened accounts, monthly donations, the grants paid by bank,
+    then ``extra_lines`` (directives such as ``2025-05-01 open ...``)."""
     aid = sorted({f"Expenses:Aid:{g.category}" for g in grants} | set(extra_accounts))
     accounts = [
         "Assets:Bank:Checking",
@@ -86,7 +88,7 @@ def books_text(
             f'    recipient: "{household(g.household)}"',
             f"  Assets:Bank:Checking  {-Decimal(g.amount):.2f} USD",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *extra_lines]) + "\n"
 
 
 def policy(name: str = "Small Test Fund", **privacy: object) -> Policy:
