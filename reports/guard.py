@@ -6,8 +6,10 @@ account name):
 
 * no recipient, volunteer or donor code (``R-…``, ``V-…``, ``D-…``);
 * no day: the only full dates allowed are the period's first and last day;
-* no personal data in the words that come from the books (aid categories,
-  channels, kinds of costs, fund names), checked with the shared PII scanner.
+* no personal data in the words that come from the books or the policy: the
+  fund's name, and the names of aid categories, channels, kinds of costs and
+  funds, checked with the shared PII scanner (account components and fund names
+  as identifiers, so ``MariaGarcia`` or ``maria-garcia`` is read as two words).
 
 A finding stops the report (exit 2); the message names what to fix, never the
 text found.
@@ -24,6 +26,7 @@ from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
+from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.model import PublicReport
 
 _CODE = re.compile(
@@ -32,10 +35,38 @@ _CODE = re.compile(
 _DATE = re.compile(r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9])")
 
 
+#: What each kind of word is, and how to fix it, for the one-line message.
+_WHERE = {
+    "aid category": (
+        "an aid category (an Expenses:Aid account)",
+        "rename the Expenses:Aid account so that it names a kind of assistance, "
+        "not a person",
+    ),
+    "channel": (
+        "a channel (an Income:Donations or Expenses:Fees account)",
+        "rename the account so that it names the platform or the way money came in, "
+        "not a person",
+    ),
+    "kind of operating cost": (
+        "a kind of operating cost (an Expenses account)",
+        "rename the account so that it names a kind of cost, not a person",
+    ),
+    "fund": (
+        "a fund's name (fund: in the books or [funds.<name>] in aidbooks.toml)",
+        "rename the fund so that it names a purpose, not a person",
+    ),
+    "fund name": (
+        "the fund's name (fund.name in aidbooks.toml)",
+        "change fund.name in aidbooks.toml so that it names the fund, not a person",
+    ),
+}
+
+
 def book_words(report: PublicReport) -> list[tuple[str, str]]:
-    """(what, text) of every word in the report that comes from the books."""
-    words: list[tuple[str, str]] = []
-    words += [("aid category", r.name) for r in report.categories]
+    """(what, text) of every word in the report that comes from the books or the
+    policy (the fund's name first; "Other aid" is the report's own)."""
+    words: list[tuple[str, str]] = [("fund name", report.fund)]
+    words += [("aid category", r.name) for r in report.categories if r.name != OTHER_AID]
     words += [("aid category", n) for r in report.categories for n in r.merged]
     words += [("channel", r.name) for r in report.channels]
     words += [("kind of operating cost", r.name) for r in report.operations]
@@ -44,18 +75,23 @@ def book_words(report: PublicReport) -> list[tuple[str, str]]:
 
 
 def check_words(report: PublicReport, policy: Policy) -> None:
-    """Refuse account or fund names that hold personal data.
+    """Refuse names that hold personal data: the fund's, accounts', funds'.
 
     Raises:
-      AidbooksError: naming the kind of name and of personal data (exit 2).
+      AidbooksError: one line naming which name to fix and the kind of personal
+        data, never the text found (exit 2).
     """
     scanner = Scanner(policy.privacy.allow, policy.privacy.organisations)
     for what, text in book_words(report):
-        kinds = scanner.kinds(text)
+        if what == "fund name":
+            kinds = scanner.kinds(text)
+        else:  # an account component or a fund's name: words glued together
+            kinds = scanner.identifier_kinds(text)
         if kinds:
+            name, fix = _WHERE[what]
             raise AidbooksError(
-                f"a {what} name in the books looks like it holds {describe(kinds)}",
-                "rename the account (or the fund) so that it names a purpose, not a person",
+                f"refusing to publish: {name} looks like it holds {describe(kinds)}",
+                fix,
             )
 
 
