@@ -30,6 +30,7 @@ def test_every_built_code_is_valid_and_of_its_kind(kind: codes.Kind, number: int
     assert all(ch in codes.ALPHABET for ch in code.replace("-", ""))
 
 
+@settings(deadline=None)  # one example checks every substitution: seconds on a busy machine
 @given(kind=st.sampled_from(KINDS), number=BODY, data=st.data())
 def test_check_rejects_every_single_substitution(
     kind: codes.Kind, number: int, data: st.DataObject
