@@ -59,11 +59,12 @@ class Server:
             self.process.kill()
             self.process.wait()
             raise
-        for pump in self.pumps:
-            pump.join(timeout=10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
+        finally:  # its pipes are closed however it ended (else: ResourceWarning)
+            for pump in self.pumps:
+                pump.join(timeout=10)
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
         return self.process.returncode, "".join(self.stderr)
 
 

@@ -89,23 +89,25 @@ def test_two_imports_at_once_end_as_one_after_the_other(
     for attempt in range(3):
         books = tmp_path / f"race{attempt}" / "books"
         shutil.copytree(base, books)
-        first = subprocess.Popen(
-            _import(books, VENMO),
-            env=_env(key),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        second = subprocess.Popen(
-            _import(books, PAYPAL),
-            env=_env(key),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for process in (first, second):
-            out, err = process.communicate(timeout=300)
-            assert process.returncode == 0, out + err
+        with (
+            subprocess.Popen(
+                _import(books, VENMO),
+                env=_env(key),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ) as first,
+            subprocess.Popen(
+                _import(books, PAYPAL),
+                env=_env(key),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            ) as second,
+        ):
+            for process in (first, second):
+                out, err = process.communicate(timeout=300)
+                assert process.returncode == 0, out + err
         assert tree_digest(books) in (one_then_two, two_then_one)
 
 
@@ -115,29 +117,26 @@ def test_the_second_import_fails_clearly_while_the_first_holds_the_books(
     books = tmp_path / "books"
     shutil.copytree(base, books)
     before = tree_digest(books)
-    holder = subprocess.Popen(
+    with subprocess.Popen(
         _import(books, VENMO),
         env=_env(key, AIDBOOKS_PAUSE_AT="import:booked"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )
-    try:
-        assert holder.stderr is not None
-        line = holder.stderr.readline()  # it holds the lock from here on
-        assert b"paused at import:booked" in line
-        second = subprocess.run(
-            _import(books, PAYPAL),
-            env=_env(key, AIDBOOKS_LOCK_TIMEOUT="0.5"),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-    finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait()
-        if holder.stderr is not None:
-            holder.stderr.close()
+    ) as holder:  # leaving the block closes its stderr and waits for it
+        try:
+            assert holder.stderr is not None
+            line = holder.stderr.readline()  # it holds the lock from here on
+            assert b"paused at import:booked" in line
+            second = subprocess.run(
+                _import(books, PAYPAL),
+                env=_env(key, AIDBOOKS_LOCK_TIMEOUT="0.5"),
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=120,
+            )
+        finally:
+            holder.send_signal(signal.SIGKILL)
     assert second.returncode == 2
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "another import is running on these books" in lines[0]
@@ -150,26 +149,29 @@ def test_codes_issued_at_the_same_moment_are_all_declared(
 ) -> None:
     books = tmp_path / "books"
     shutil.copytree(base, books)
-    processes = [
-        subprocess.Popen(
-            [
-                str(BIN / "aidbooks"),
-                "code",
-                "new",
-                "--ledger",
-                str(books / "main.beancount"),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(6)
-    ]
     printed = []
-    for process in processes:
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        printed.append(out.strip())
+    with contextlib.ExitStack() as stack:  # closes every pipe and waits, also on failure
+        processes = [
+            stack.enter_context(
+                subprocess.Popen(
+                    [
+                        str(BIN / "aidbooks"),
+                        "code",
+                        "new",
+                        "--ledger",
+                        str(books / "main.beancount"),
+                    ],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+            for _ in range(6)
+        ]
+        for process in processes:
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, err
+            printed.append(out.strip())
     declared = re.findall(
         r'"aid-recipient" "(R-[^"]+)"', (books / "codes.beancount").read_text()
     )

@@ -108,27 +108,25 @@ def after(
 
 def _pause_and_kill(args: list[str], env: dict[str, str], step: str) -> None:
     """Run ``args`` until it announces ``step`` on stderr, then SIGKILL it."""
-    process = subprocess.Popen(
+    with subprocess.Popen(
         args,
         env={**env, "AIDBOOKS_PAUSE_AT": step},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    seen = b""
-    deadline = time.monotonic() + 180
-    try:
-        while f"paused at {step}".encode() not in seen:
-            left = deadline - time.monotonic()
-            assert left > 0, f"never reached {step}: {seen!r}"
-            ready, _, _ = select.select([process.stderr], [], [], left)
-            chunk = os.read(process.stderr.fileno(), 4096) if ready else b""
-            assert chunk or process.poll() is None, f"ended before {step}: {seen!r}"
-            seen += chunk
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        process.stderr.close()
+    ) as process:  # leaving the block closes its stderr and waits for it
+        assert process.stderr is not None
+        seen = b""
+        deadline = time.monotonic() + 180
+        try:
+            while f"paused at {step}".encode() not in seen:
+                left = deadline - time.monotonic()
+                assert left > 0, f"never reached {step}: {seen!r}"
+                ready, _, _ = select.select([process.stderr], [], [], left)
+                chunk = os.read(process.stderr.fileno(), 4096) if ready else b""
+                assert chunk or process.poll() is None, f"ended before {step}: {seen!r}"
+                seen += chunk
+        finally:
+            process.send_signal(signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL
 
 
@@ -197,15 +195,14 @@ def test_import_killed_at_random_moments(
         books = tmp_path / f"books{number}"
         shutil.copytree(base, books)
         before = tree_digest(books)
-        process = subprocess.Popen(
+        with subprocess.Popen(
             _import_args(books),
             env=_env(key),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.5, 1.0) * duration)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        ) as process:  # waits for it on the way out
+            time.sleep(rng.uniform(0.5, 1.0) * duration)
+            process.send_signal(signal.SIGKILL)
         outcomes.append(_finish_and_compare(books, key, before, after))
     assert set(outcomes) <= {"before", "after"}
 

@@ -275,7 +275,7 @@ def test_progress_shows_on_a_terminal_only(books: Path, tmp_path: Path) -> None:
     assert piped.stderr == ""
     primary, secondary = pty.openpty()
     try:
-        process = subprocess.Popen(
+        with subprocess.Popen(
             [
                 str(BIN / "aidbooks"),
                 "import",
@@ -287,18 +287,18 @@ def test_progress_shows_on_a_terminal_only(books: Path, tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=secondary,
             text=True,
-        )
-        os.close(secondary)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(primary, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        stdout, _ = process.communicate(timeout=120)
+        ) as process:  # leaving the block closes its stdout and waits for it
+            os.close(secondary)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(primary, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            stdout, _ = process.communicate(timeout=120)
     finally:
         os.close(primary)
     terminal = b"".join(chunks).decode("utf-8", "replace")
