@@ -15,11 +15,14 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from tests.helpers import ROOT
 
 NUMBER = re.compile(r"^\**[+-]?\d+(\.\d+)?(×|%| s)?\b")
 
 
+@pytest.mark.slow  # runs the bench harness for real
 def test_the_harness_measures_every_row_on_tiny_books(tmp_path: Path) -> None:
     out, raw = tmp_path / "RESULTS.md", tmp_path / "results.json"
     result = subprocess.run(
@@ -76,6 +79,7 @@ def _harness() -> ModuleType:
     return module
 
 
+@pytest.mark.slow  # runs the bench harness for real
 def test_books_are_cached_and_made_again_when_stale(tmp_path: Path) -> None:
     bench = _harness()
     said: list[str] = []

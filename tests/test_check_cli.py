@@ -8,6 +8,7 @@ import pty
 import subprocess
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from aidbooks.check import registry
@@ -22,12 +23,14 @@ from tests.smallbooks import line_of
 from tests.smallbooks import write_books
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_example_fund_passes_basic_and_strict_silently() -> None:
     for args in ((), ("--strict",)):
         result = run("aidbooks", "check", *args, str(LEDGER), cwd=ROOT)
         assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), result
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_example_fund_json_lists_every_check_passed() -> None:
     result = run(
         "aidbooks", "check", "--strict", "--json", "ledger/main.beancount", cwd=ROOT
@@ -42,6 +45,7 @@ def test_example_fund_json_lists_every_check_passed() -> None:
     assert all(c["findings"] == [] for c in report["checks"])
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_findings_are_printed_relative_and_exit_1(tmp_path: Path) -> None:
     books = BOOKS.replace("4400.00 USD", "4300.00 USD").replace("-80.00 USD", "-79.00 USD")
     main = write_books(tmp_path / "books", books=books)
@@ -104,6 +108,7 @@ def test_names_run_only_those_checks(tmp_path: Path, runner: CliRunner) -> None:
     assert code == 1 and ": assertions: " in out
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_file_defaults_when_only_names_are_given(tmp_path: Path) -> None:
     main = write_books(tmp_path / "books", books=BOOKS.replace("4400.00", "4300.00"))
     result = run("aidbooks", "check", "assertions", env={"AIDBOOKS_LEDGER": str(main)})
@@ -112,6 +117,7 @@ def test_file_defaults_when_only_names_are_given(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "")
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_unknown_check_is_exit_2_listing_valid_names(tmp_path: Path) -> None:
     main = write_books(tmp_path / "books")
     result = run("aidbooks", "check", str(main), "syntax", "frobnicate")
@@ -124,6 +130,7 @@ def test_unknown_check_is_exit_2_listing_valid_names(tmp_path: Path) -> None:
     assert ", ".join(c.name for c in registry()) in result.stderr
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_bad_policy_is_one_line_naming_the_key_exit_2(tmp_path: Path) -> None:
     main = write_books(
         tmp_path / "books", policy=POLICY + '\n[approvals]\nthreshold = "lots"\n'
@@ -137,6 +144,7 @@ def test_bad_policy_is_one_line_naming_the_key_exit_2(tmp_path: Path) -> None:
     assert "approvals.threshold" in result.stderr
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_missing_ledger_and_folder_are_exit_2(tmp_path: Path) -> None:
     result = run("aidbooks", "check", str(tmp_path / "nope.beancount"))
     assert result.returncode == 2 and result.stderr.count("\n") == 1
@@ -178,6 +186,7 @@ def _run_on_a_terminal(*args: str) -> tuple[int, str]:
         return process.wait(timeout=120), output.decode()
 
 
+@pytest.mark.slow  # runs aidbooks check for real
 def test_terminal_gets_a_one_line_summary(tmp_path: Path) -> None:
     main = write_books(tmp_path / "books")
     code, out = _run_on_a_terminal("check", str(main))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import LEDGER
 from tests.helpers import ROOT
 from tests.helpers import run
@@ -16,11 +18,13 @@ def test_help_lists_commands() -> None:
         assert name in result.stdout
 
 
+@pytest.mark.slow  # checks the example fund for real
 def test_file_defaults_to_ledger_under_cwd() -> None:
     result = run("aidbooks", "check", cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # checks the example fund for real
 def test_file_defaults_to_env(tmp_path: Path) -> None:
     result = run("aidbooks", "check", cwd=tmp_path, env={"AIDBOOKS_LEDGER": str(LEDGER)})
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from aidbooks.plugins import codes
 from tests.helpers import run
 
@@ -15,6 +17,7 @@ def test_code_new_prints_only_the_code() -> None:
     assert result.stdout.count("\n") == 1
 
 
+@pytest.mark.slow  # runs aidbooks code for real
 def test_code_new_declares_it_in_the_books(tmp_path: Path) -> None:
     books = tmp_path / "books"
     assert (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import settings
@@ -104,6 +105,7 @@ def test_suggest_finds_the_declared_code_one_typo_away() -> None:
     assert codes.suggest(codes.code_from_int("recipient", 5555), declared) is None
 
 
+@pytest.mark.slow  # ten thousand codes through the CLI
 def test_ten_thousand_codes_from_the_cli_are_distinct(runner: CliRunner) -> None:
     seen = set()
     for _ in range(10_000):

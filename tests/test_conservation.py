@@ -96,6 +96,7 @@ def _cents(value: Decimal | int) -> str:
 
 @budget(4, shrink=False)
 @given(exports=all_exports)
+@pytest.mark.slow  # imports and reports for real
 def test_report_totals_equal_the_sums_of_the_exports(
     exports: tuple[Export, ...],
     base: tuple[Path, Path],

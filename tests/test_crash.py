@@ -180,6 +180,7 @@ def test_import_killed_at_each_step_of_its_commit(
     assert _finish_and_compare(books, key, before, after) == IMPORT_STEPS[step]
 
 
+@pytest.mark.slow  # kills real aidbooks processes
 def test_import_killed_at_random_moments(
     base: Path, key: Path, after: dict[str, str], tmp_path: Path
 ) -> None:
@@ -253,6 +254,7 @@ def _hidden(parent: Path, name: str) -> list[Path]:
 
 
 @pytest.mark.parametrize("step", ["report:writing", "report:staged"])
+@pytest.mark.slow  # kills real aidbooks processes
 def test_first_report_killed_while_written(
     step: str, report_books: Path, key: Path, tmp_path: Path
 ) -> None:
@@ -276,6 +278,7 @@ def test_first_report_killed_while_written(
     ("step", "expected"),
     [("report:writing", "old"), ("report:staged", "old"), ("report:swapped", "new")],
 )
+@pytest.mark.slow  # kills real aidbooks processes
 def test_replacing_a_report_killed_at_each_step(
     step: str, expected: str, report_books: Path, key: Path, tmp_path: Path
 ) -> None:
@@ -334,6 +337,7 @@ def test_a_full_disk_leaves_the_books_untouched(
     assert tree_digest(books) == before
 
 
+@pytest.mark.slow  # kills real aidbooks processes
 def test_serve_finishes_an_interrupted_import_before_fava_shows_the_books(
     base: Path, key: Path, after: dict[str, str], tmp_path: Path
 ) -> None:

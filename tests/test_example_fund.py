@@ -143,6 +143,7 @@ def test_no_real_looking_names_or_contacts() -> None:
     assert not re.search(r"\(\d{3}\) ?\d{3}-\d{4}", text)
 
 
+@pytest.mark.slow  # generates and checks big books
 def test_big_books_scale(tmp_path: Path) -> None:
     count = write_books(tmp_path / "big", transactions=10_000)
     assert 9_000 <= count <= 11_000

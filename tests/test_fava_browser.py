@@ -100,6 +100,7 @@ def expected_numbers(books: Path) -> Expected:
     return {"closing": closing, "bail": bail, "pending": pending, "accounts": len(accounts)}
 
 
+@pytest.mark.slow  # starts aidbooks serve and Chromium
 def test_aid_page_in_chromium(server: Server, books: Path, tmp_path: Path) -> None:
     expected = expected_numbers(books)
     messages: list[tuple[str, str]] = []

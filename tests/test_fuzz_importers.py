@@ -125,6 +125,7 @@ def import_dry(path: Path) -> tuple[str, str]:
     return "imported", report + "\n" + text
 
 
+@pytest.mark.slow  # many generated hostile exports
 @budget(120)
 @given(export=hostile_export())
 def test_hostile_exports_are_refused_or_imported_cleanly(

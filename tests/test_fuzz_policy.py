@@ -153,6 +153,7 @@ def _one_line(exc: PolicyError) -> str:
     return line
 
 
+@pytest.mark.slow  # many generated policies
 @budget(300)
 @given(text=policy_text())
 def test_any_policy_loads_or_is_one_clear_error(text: str) -> None:

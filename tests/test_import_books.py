@@ -6,6 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run
 from tests.importing import DATA
 from tests.importing import GOFUNDME_MAPPING
@@ -18,6 +20,7 @@ OPENING = """
 """
 
 
+@pytest.mark.slow  # imports every fixture for real
 def test_all_fixtures_import_check_clean_and_name_nobody(tmp_path: Path) -> None:
     books = tmp_path / "books"
     key = tmp_path / "secret" / "fund.key"

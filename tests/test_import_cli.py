@@ -267,6 +267,7 @@ def _statement(path: Path, rows: int) -> None:
     path.write_text("".join(head + body))
 
 
+@pytest.mark.slow  # a 6000-row dry-run import, twice, for real
 def test_progress_shows_on_a_terminal_only(books: Path, tmp_path: Path) -> None:
     big = tmp_path / "big.csv"
     _statement(big, 6000)

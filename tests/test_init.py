@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import run
 
 
@@ -16,6 +18,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # runs aidbooks init and bean-check for real
 def test_init_books_pass_bean_check(tmp_path: Path) -> None:
     books = tmp_path / "books"
     key = tmp_path / "secret" / "fund.key"

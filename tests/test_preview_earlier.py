@@ -65,6 +65,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return main, key
 
 
+@pytest.mark.slow  # publishes reports of the example fund
 def test_the_year_preview_hides_what_the_year_report_hides(
     books: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,6 +98,7 @@ def test_the_year_preview_hides_what_the_year_report_hides(
         out.rmdir()
 
 
+@pytest.mark.slow  # publishes reports of the example fund
 def test_the_page_names_the_reports_it_took_into_account(books: tuple[Path, Path]) -> None:
     main, _key = books
     loaded = load_books(main)
@@ -106,6 +108,7 @@ def test_the_page_names_the_reports_it_took_into_account(books: tuple[Path, Path
     assert overview.preview.earlier == ("2025-Q1", "2025-Q2", "2025-Q3")
 
 
+@pytest.mark.slow  # its books fixture publishes reports of the example fund
 def test_a_damaged_earlier_report_is_one_problem_of_the_preview(
     books: tuple[Path, Path], tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("name", ["report.en.html", "report.es.html", "index.html"])
 @pytest.mark.parametrize("width", [1200, 380])
+@pytest.mark.slow  # opens every page in Chromium
 def test_page_makes_no_request_and_no_error(
     report: Path, tmp_path: Path, name: str, width: int
 ) -> None:

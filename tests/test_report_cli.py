@@ -237,6 +237,7 @@ def test_refuses_to_replace_a_folder_that_is_not_a_report(
     assert (tmp_path / "r" / "notes.txt").read_text() == "mine"
 
 
+@pytest.mark.slow  # publishes reports of the example fund
 def test_json_only_and_publishing_again(key: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
     books = str(copy_ledger(tmp_path / "books"))
@@ -253,6 +254,7 @@ def test_json_only_and_publishing_again(key: Path, tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow  # publishes reports of the example fund
 def test_quarter_report_hides_and_marks(key: Path, tmp_path: Path) -> None:
     out = tmp_path / "2025-Q1"
     code, stdout, _ = _report(
@@ -270,6 +272,7 @@ def test_quarter_report_hides_and_marks(key: Path, tmp_path: Path) -> None:
     assert "posted,\n" in csv_text
 
 
+@pytest.mark.slow  # publishes reports of the example fund
 def test_publishing_out_of_order_keeps_the_history(key: Path, tmp_path: Path) -> None:
     books = str(copy_ledger(tmp_path / "books"))
     assert _report(key, books, "--period", "2025-Q2", "--out", str(tmp_path / "q2"))[0] == 0

@@ -125,6 +125,7 @@ def _check_rounding(d: Disclosure) -> None:
             assert abs(r[cell.id] - cell.value) < 2 * unit, cell.id
 
 
+@pytest.mark.slow  # reports on many generated books
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gen=books(), label=PERIODS)
 def test_generated_books_single_report(gen: Generated, label: str) -> None:
@@ -163,6 +164,7 @@ SEQUENCES = st.sampled_from(
 )
 
 
+@pytest.mark.slow  # reports on many generated books
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(gen=books(), labels=SEQUENCES)
 def test_generated_books_series_of_reports(gen: Generated, labels: list[str]) -> None:
@@ -247,6 +249,7 @@ def test_example_fund(
         assert d.hidden, "a month or quarter of a small fund has cells to hide"
 
 
+@pytest.mark.slow  # publishes a series of reports of the example fund
 def test_example_fund_series(
     example: tuple[list[data.Directive], dict[str, Any], Policy],
 ) -> None:

@@ -84,6 +84,7 @@ def _flip(path: Path) -> None:
     path.write_bytes(bytes(payload))
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_fresh_report_verifies_with_and_without_books(
     tmp_path: Path, books: Books, key: Path
 ) -> None:
@@ -122,6 +123,7 @@ def test_fresh_report_verifies_with_and_without_books(
 
 
 @pytest.mark.parametrize("name", FILES)
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_one_changed_byte_fails(
     reports: Path, books: Books, tmp_path: Path, name: str
 ) -> None:
@@ -140,6 +142,7 @@ def test_one_changed_byte_fails(
         assert not verify_folder(folder).ok
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_changed_byte_through_the_command_line(reports: Path, tmp_path: Path) -> None:
     folder = tmp_path / "2025-Q1"
     shutil.copytree(reports / "2025-Q1", folder)
@@ -197,6 +200,7 @@ def _publish_from(ledger: Path, key: Path, out: Path, label: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_changed_posting_fails(tmp_path: Path, key: Path) -> None:
     ledger = copy_ledger(tmp_path / "books")
     out = tmp_path / "reports" / "2025-Q3"
@@ -270,12 +274,14 @@ def test_chain(reports: Path, tmp_path: Path) -> None:
     assert outcome.ok and any("not found beside this one" in n for n in outcome.notes)
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_not_a_report(tmp_path: Path) -> None:
     result = run("aidbooks", "verify", str(tmp_path))
     assert result.returncode == 1 and "manifest.json: missing" in result.stdout
     assert run("aidbooks", "verify", str(tmp_path / "nope")).returncode == 2
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_books_without_the_key_check_the_numbers_only(
     reports: Path, tmp_path: Path
 ) -> None:
@@ -379,6 +385,7 @@ def test_swapped_artifacts_are_detected(
     assert not verify_folder(folder, books).ok
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_a_broken_link_to_the_previous_report_is_detected(
     reports: Path, tmp_path: Path
 ) -> None:
@@ -401,6 +408,7 @@ def test_a_broken_link_to_the_previous_report_is_detected(
     assert run("aidbooks", "verify", str(tmp_path / "2025-Q2")).returncode == 0
 
 
+@pytest.mark.slow  # publishes or verifies reports of the example fund
 def test_a_damaged_report_folder_never_crashes_verify(
     reports: Path, tmp_path: Path
 ) -> None:
