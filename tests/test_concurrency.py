@@ -37,9 +37,8 @@ from tests.hostile import tree_digest
 from tests.importing import DATA
 from tests.serving import start
 
-pytestmark = (
-    pytest.mark.slow
-)  # every test here runs several real aidbooks processes at once
+# every test here runs several real aidbooks processes at once
+pytestmark = pytest.mark.slow
 
 VENMO = DATA / "venmo" / "statement-2025-05.csv"
 PAYPAL = DATA / "paypal" / "activity-en.csv"
