@@ -31,6 +31,7 @@ from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.keys import read_key_file
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
+from aidbooks.reports.history import read_history
 from aidbooks.reports.verify import Books
 from aidbooks.reports.verify import verify_folder
 
@@ -75,7 +76,8 @@ def verify(report_dir: Path, ledger: str | None, previous: Path | None) -> None:
                 err=True,
             )
             raise SystemExit(1)
-        books = Books(entries, options, policy, key)
+        history = tuple(release.published() for release in read_history(path))
+        books = Books(entries, options, policy, key, history)
     outcome = verify_folder(report_dir, books, previous, _progress)
     for difference in outcome.differences:
         click.echo(f"{report_dir}/{difference}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -65,6 +66,9 @@ class Books:
     options_map: dict[str, Any]
     policy: Policy
     key: bytes | None
+    #: The books' release history (``published/``), where earlier reports are found
+    #: whatever folder their public copies went to.
+    history: tuple[Published, ...] = ()
 
 
 @dataclass
@@ -94,12 +98,19 @@ def _files(folder: Path) -> set[str]:
     return found
 
 
-def _find(link: Link, folder: Path, fund: str, explicit: Path | None) -> Published | None:
+def _find(
+    link: Link,
+    folder: Path,
+    fund: str,
+    explicit: Path | None,
+    history: Sequence[Published] = (),
+) -> Published | None:
     candidates = []
     if explicit is not None:
         published = read_published(explicit)
         if published is not None:
             candidates.append(published)
+    candidates += [p for p in history if p.period.label == link.period]
     candidates += [p for p in siblings(folder, fund) if p.period.label == link.period]
     for candidate in candidates:
         if candidate.manifest_sha256 == link.manifest_sha256:
@@ -212,7 +223,13 @@ def verify_folder(
     if manifest.previous is None:
         note("first report of its chain (no previous report)")
     else:
-        found = _find(manifest.previous, folder, manifest.fund, previous)
+        found = _find(
+            manifest.previous,
+            folder,
+            manifest.fund,
+            previous,
+            books.history if books is not None else (),
+        )
         if found is None:
             note(
                 f"previous report {manifest.previous.period} not found beside this one; "
@@ -235,7 +252,7 @@ def verify_folder(
         return outcome
     context: list[Published] = []
     for link in manifest.context:
-        found = _find(link, folder, manifest.fund, None)
+        found = _find(link, folder, manifest.fund, None, books.history)
         if found is None or found.manifest_sha256 != link.manifest_sha256:
             diff(
                 f"{MANIFEST}: needs the earlier report {link.period} beside it, as it was "

@@ -477,3 +477,26 @@ def test_a_consistent_forgery_is_caught_only_with_the_books(
     # Q2, published after, chained the genuine Q1: with it beside, the forgery shows
     shutil.copytree(reports / "2025-Q2", tmp_path / "2025-Q2")
     assert not verify_folder(tmp_path / "2025-Q2").ok
+
+
+def test_the_chain_and_context_are_found_in_the_books_history(
+    tmp_path: Path, key: Path
+) -> None:
+    """Public copies in unrelated folders: the release history in the books holds them."""
+    ledger = copy_ledger(tmp_path / "books")
+    env = {"AIDBOOKS_KEY_FILE": str(key)}
+    for label, out in (("2025-Q1", "site-a/q1"), ("2025-Q2", "elsewhere/b/q2")):
+        result = run(
+            "aidbooks", "report", str(ledger), "--period", label,
+            "--out", str(tmp_path / out), "--format", "json", env=env,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+    alone = run("aidbooks", "verify", str(tmp_path / "elsewhere/b/q2"), env=env)
+    assert alone.returncode == 0 and "not found beside this one" in alone.stdout
+    full = run(
+        "aidbooks", "verify", str(tmp_path / "elsewhere/b/q2"), "--ledger", str(ledger),
+        env=env,
+    )  # fmt: skip
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert "chained to report 2025-Q1" in full.stdout
+    assert str(tmp_path / "books" / "published" / "2025-Q1") in full.stdout
