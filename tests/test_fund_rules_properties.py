@@ -13,6 +13,7 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser.grammar import ValueType
@@ -228,6 +229,7 @@ def tag(message: str) -> str:
     return message
 
 
+@pytest.mark.slow  # a hypothesis search checked against a reference
 @settings(max_examples=300, deadline=None)
 @given(fund_ops)
 def test_funds_matches_the_reference(
@@ -336,6 +338,7 @@ _REFUND_LEAVES = [
 ]
 
 
+@pytest.mark.slow  # a hypothesis search checked against a reference
 @settings(max_examples=300, deadline=None)
 @example(ops=_REFUND_LEAVES, cap=Decimal(600), days=30)
 @given(

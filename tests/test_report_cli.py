@@ -207,6 +207,7 @@ def test_period_not_over(key: Path, tmp_path: Path) -> None:
     assert code == 2 and "has not ended" in err
 
 
+@pytest.mark.slow  # loads and checks the whole example fund
 def test_refuses_books_with_errors(key: Path, tmp_path: Path) -> None:
     ledger = copy_ledger(tmp_path / "books")
     with (ledger.parent / "books" / "2025-06.beancount").open("a") as handle:

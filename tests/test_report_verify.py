@@ -479,6 +479,7 @@ def test_a_consistent_forgery_is_caught_only_with_the_books(
     assert not verify_folder(tmp_path / "2025-Q2").ok
 
 
+@pytest.mark.slow  # publishes two reports with the CLI
 def test_the_chain_and_context_are_found_in_the_books_history(
     tmp_path: Path, key: Path
 ) -> None:

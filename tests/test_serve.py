@@ -70,6 +70,7 @@ def test_what_counts_as_loopback(host: str, loopback: bool) -> None:
     assert cmd_serve.is_loopback(host) is loopback
 
 
+@pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_serves_on_loopback_only_and_stops_on_sigterm(books: Path) -> None:
     port = free_port()
     server = start(books, "--port", str(port))
@@ -91,6 +92,7 @@ def test_serves_on_loopback_only_and_stops_on_sigterm(books: Path) -> None:
     assert listening(port) == set()
 
 
+@pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_sigint_stops_it_too(books: Path) -> None:
     server = start(books, "--port", "0")
     assert listening(server.port) == {"127.0.0.1"}
@@ -100,6 +102,7 @@ def test_sigint_stops_it_too(books: Path) -> None:
     assert "Traceback" not in err
 
 
+@pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_an_address_others_can_reach_with_the_flag_warns(books: Path) -> None:
     port = free_port()
     server = start(books, "--host", "0.0.0.0", "--port", str(port), cmd_serve.DANGER_FLAG)
@@ -135,6 +138,7 @@ def test_missing_books_are_one_line(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_read_only_refuses_changes_and_says_what_it_does_not_protect(books: Path) -> None:
     server = start(books, "--port", "0", "--read-only")
     slug = server.base + "our-mutual-aid-fund/"
@@ -154,6 +158,7 @@ def test_read_only_refuses_changes_and_says_what_it_does_not_protect(books: Path
     assert "GET /api/source" in err
 
 
+@pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_fava_import_page_works_under_serve(books: Path) -> None:
     """The import page (importers, issue 5) keeps working when serve starts Fava."""
     server = start(books, "--port", "0")
