@@ -185,6 +185,14 @@ def report(
             "anyway.",
             err=True,
         )
+    if built.disclosure.narrow:
+        click.echo(
+            f"aidbooks: note: {len(built.disclosure.narrow)} protected amount(s) keep "
+            f"less room than privacy.protection asks (±{policy.privacy.protection:%} or "
+            f"{policy.privacy.protection_floor} at least): the reports already "
+            "published bound them. Everything that could still widen them is hidden.",
+            err=True,
+        )
     what = "draft (not recorded; do not post it)" if draft else "written and recorded"
     click.echo(
         f"{out}: report {period.label} {what} ({len(built.files)} files, "

@@ -190,6 +190,11 @@ class PrivacySection(_Section):
     #: The published median grant is rounded to this (or to ``rounding`` when that
     #: is coarser), so that it cannot be one household's grant to the cent.
     median_step: Money = Decimal("10")
+    #: Every protected amount keeps a feasible interval of at least this share of
+    #: its value on each side, for a reader holding every published report.
+    protection: Decimal = Field(default=Decimal("0.25"), gt=0, le=1)
+    #: ... and never narrower than this many units of money on each side.
+    protection_floor: Money = Decimal("10")
 
     @field_validator("key_file")
     @classmethod

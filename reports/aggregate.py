@@ -45,6 +45,7 @@ from aidbooks.plugins import accounts as acc
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.policy import GENERAL_FUND
 from aidbooks.plugins.policy import Policy
+from aidbooks.plugins.releases import CORRECTS
 from aidbooks.reports.period import Period
 from aidbooks.reports.period import window
 
@@ -135,6 +136,16 @@ def group_of(account: str) -> str:
 def is_fund_group(group: str) -> bool:
     """True for groups whose postings move a fund balance."""
     return group.startswith(FUND_PREFIXES)
+
+
+#: The mark in an atom's class for a transaction booked as a correction of a
+#: published period (``corrects: "2025-03"``, see :mod:`aidbooks.plugins.releases`).
+CORRECTION = "~corrects"
+
+
+def is_correction_class(klass: str) -> bool:
+    """True when the transaction corrects a period already published."""
+    return klass.endswith(CORRECTION)
 
 
 def is_noncash_class(klass: str) -> bool:
@@ -286,6 +297,8 @@ def aggregate(
         klass = klasses.get(shape)
         if klass is None:
             klass = klasses[shape] = "|".join(sorted(set(shape)))
+        if txn_meta and CORRECTS in txn_meta:
+            klass = f"{klass}|{CORRECTION}"
         txn_recipient = txn_meta.get("recipient") if txn_meta else None
         handed: list[tuple[str, Decimal]] | None = None
         gift_atoms: list[Atom] | None = None

@@ -41,6 +41,7 @@ from aidbooks.reports.aggregate import ZERO
 from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import Atom
 from aidbooks.reports.aggregate import AtomKey
+from aidbooks.reports.aggregate import is_correction_class
 from aidbooks.reports.aggregate import is_noncash_class
 from aidbooks.reports.period import Period
 from aidbooks.reports.period import ToDate
@@ -435,6 +436,14 @@ def cells_for(maker: CellMaker, layout: Layout) -> list[Cell]:
             aid,
             months,
             lambda k: 1 if is_noncash_class(k[4]) else 0,
+        )
+    )
+    add(
+        maker.flow(
+            "totals/corrections",
+            aid,
+            months,
+            lambda k: 1 if is_correction_class(k[4]) else 0,
         )
     )
     add(maker.flow("totals/operations", ops, months, lambda k: 1))

@@ -70,6 +70,10 @@ from aidbooks.plugins.policy import Policy
 from aidbooks.reports.aggregate import ZERO
 from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import AtomKey
+from aidbooks.reports.audit import Audit
+from aidbooks.reports.audit import Known
+from aidbooks.reports.audit import Target
+from aidbooks.reports.audit import gaps
 from aidbooks.reports.cells import OTHER_AID
 from aidbooks.reports.cells import Cell
 from aidbooks.reports.cells import CellMaker
@@ -114,6 +118,9 @@ class Disclosure:
       earlier: (period, cells, hidden ids) of earlier reports taken into account.
       guarded: Grant parts of published mixes that must stay unrecoverable.
       unprotectable: Hidden cells that earlier reports already give away.
+      narrow: Protected amounts the interval audit could not widen to the protection
+        level (earlier releases and the relations bound them); see
+        :mod:`aidbooks.reports.audit`.
     """
 
     report: PublicReport
@@ -125,6 +132,7 @@ class Disclosure:
     earlier: tuple[tuple[Period, tuple[Cell, ...], frozenset[str]], ...] = ()
     guarded: tuple[Cell, ...] = ()
     unprotectable: frozenset[str] = frozenset()
+    narrow: frozenset[str] = frozenset()
 
 
 # ------------------------------------------------------------------- sensitivity
@@ -521,12 +529,34 @@ def plan(
         values = published_values(report)
         gone = frozenset(prefix + cell_id for cell_id, v in values.items() if v is None)
         context.append((earlier_period, group, gone))
+        # what that report merged into "Other aid" stays protected one by one
+        for name in earlier_layout.other:
+            for cell in maker.category_cells(earlier_period, f"~{name}", (name,)):
+                if cell.linear and cell.coefficients and is_sensitive(cell, policy):
+                    guarded.append(_renamed(cell, prefix + cell.id))
+    relations = [*_identities(aggregates), *maker.balance_relations()]
     unprotectable = complement(
         cells,
         hidden,
         guarded,
         [(g, gone) for _, g, gone in context],
-        [*_identities(aggregates), *maker.balance_relations()],
+        relations,
+    )
+    earlier_values: dict[str, Decimal | int | None] = {}
+    for report in earlier:
+        prefix = f"{report.period.label}|"
+        for cell_id, value in published_values(report).items():
+            earlier_values[prefix + cell_id] = value
+    narrow = interval_audit(
+        aggregates,
+        policy,
+        cells,
+        hidden,
+        primary,
+        guarded,
+        context,
+        earlier_values,
+        relations,
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
@@ -542,7 +572,134 @@ def plan(
         earlier=tuple(context),
         guarded=tuple(guarded),
         unprotectable=frozenset(unprotectable),
+        narrow=frozenset(narrow),
     )
+
+
+def _is_fee(cell_id: str) -> bool:
+    """A fee number: the platform's public rate applied to the published gross."""
+    name = cell_id.rsplit("|", 1)[-1]
+    return name == "totals/fees" or (
+        name.startswith("channels/") and name.endswith("/fees")
+    )
+
+
+def interval_audit(
+    aggregates: Aggregates,
+    policy: Policy,
+    cells: Sequence[Cell],
+    hidden: set[str],
+    primary: set[str],
+    guarded: Sequence[Cell],
+    context: Sequence[tuple[Period, tuple[Cell, ...], frozenset[str]]],
+    earlier_values: Mapping[str, Decimal | int | None],
+    relations: Sequence[Mapping[AtomKey, int]],
+) -> set[str]:
+    """Hide more until every protected amount keeps its protection interval.
+
+    See :mod:`aidbooks.reports.audit`. Adds to ``hidden``; returns the ids of
+    protected amounts that earlier releases alone already bound too closely.
+    """
+    privacy = policy.privacy
+    unit = unit_of(privacy.rounding)
+    atoms = aggregates.atoms
+
+    def sign_of(key: AtomKey) -> int:
+        return int(key[3]) if key in atoms else 0
+
+    def sign_of_row(row: Mapping[AtomKey, int]) -> int:
+        signs = {sign_of(k) * (1 if c > 0 else -1) for k, c in row.items()}
+        return signs.pop() if len(signs) == 1 else 0
+
+    amount = [c for c in cells if c.measure == "amount" and c.linear and c.coefficients]
+    fixed: list[Known] = []
+    for _period, group, gone in context:
+        for cell in group:
+            if cell.measure != "amount" or not cell.linear or not cell.coefficients:
+                continue
+            value = earlier_values.get(cell.id)
+            if cell.id in gone or value is None:
+                if _is_fee(cell.id):
+                    fixed.append(Known(cell.coefficients, cell.value, cell.value))
+                continue
+            fixed.append(
+                Known(cell.coefficients, Decimal(value) - unit, Decimal(value) + unit)
+            )
+    targets = [
+        *(Target(c.id, c.coefficients, c.value) for c in amount if c.id in primary),
+        *(Target(c.id, c.coefficients, c.value) for c in guarded
+          if c.measure == "amount" and c.coefficients),
+        *(Target(c.id, c.coefficients, c.value) for _p, group, gone in context
+          for c in group if c.id in gone and c.measure == "amount" and c.coefficients
+          and not _is_fee(c.id) and c.households
+          and is_sensitive(grant_part(c, aggregates), policy)),
+    ]  # fmt: skip
+    if not targets:
+        return set()
+    # Hiding a number the others determine exactly would widen nothing (but for
+    # rounding) and only pretend: such numbers are never picked.
+    earlier_known = [
+        c for _p, group, gone in context for c in group
+        if c.measure == "amount" and c.id not in gone and c.coefficients
+    ]  # fmt: skip
+    columns_of = _columns(
+        [*relations, *(c.coefficients for c in amount),
+         *(c.coefficients for c in earlier_known)]
+    )  # fmt: skip
+    base = Span()
+    for relation in relations:
+        base.add(_row(relation, columns_of), None)
+    for cell in earlier_known:
+        base.add(_row(cell.coefficients, columns_of), None)
+
+    def useful(candidate: Cell) -> bool:
+        span = _published_span(base, amount, hidden | {candidate.id}, columns_of)
+        return not span.contains(_row(candidate.coefficients, columns_of))
+
+    rounded = round_cells(cells, privacy.rounding)
+    by_id = {c.id: c for c in amount}
+    given_up: set[str] = set()
+    # Hiding a number only takes a constraint away, so an interval only widens:
+    # each target is made safe in turn, and stays safe while later ones are.
+    target_rows = [t.row for t in targets]
+
+    def solver_for() -> Audit:
+        known = list(fixed)
+        for cell in amount:
+            if _is_fee(cell.id):
+                known.append(Known(cell.coefficients, cell.value, cell.value))
+            elif cell.id not in hidden:
+                value = rounded.get(cell.id, cell.value)
+                known.append(Known(cell.coefficients, value - unit, value + unit))
+        return Audit(relations, known, sign_of, target_rows)
+
+    solver = solver_for()
+    for target in targets:
+        while True:
+            found = gaps(
+                solver, [target], privacy.protection, privacy.protection_floor, sign_of_row
+            )
+            if not found:
+                break
+            columns = set(target.row)
+            candidates = [
+                c for c in amount
+                if c.id not in hidden and not _is_fee(c.id)
+                and columns & set(c.coefficients)
+            ]  # fmt: skip
+            if not candidates:  # bound through the relations (balances): any number
+                candidates = [c for c in amount if c.id not in hidden and not _is_fee(c.id)]
+            target_cell = by_id.get(target.id) or Cell(
+                target.id, "amount", True, target.value, dict(target.row), frozenset()
+            )
+            candidates.sort(key=partial(_cost, target=target_cell))
+            pick = next((c for c in candidates if useful(c)), None)
+            if pick is None:
+                given_up.add(target.id)
+                break
+            hidden.add(pick.id)
+            solver = solver_for()
+    return given_up
 
 
 def disclose(
@@ -627,6 +784,7 @@ def build_report(
             granted_cash=amount("totals/granted_cash"),
             granted_noncash=amount("totals/granted_noncash"),
             grants=count("totals/grants"),
+            corrections=amount("totals/corrections"),
             operations=amount("totals/operations"),
             on_hand_end=amount("totals/on_hand_end"),
         ),
@@ -701,6 +859,7 @@ def published_values(report: PublicReport) -> dict[str, Decimal | int | None]:
         "granted_cash",
         "granted_noncash",
         "grants",
+        "corrections",
         "operations",
         "on_hand_end",
     ):

@@ -67,6 +67,11 @@ class Totals(_Model):
     granted_cash: Hidden
     granted_noncash: Hidden = Field(description="Gift cards and goods, at cost.")
     grants: HiddenCount = Field(description="Number of grants.")
+    corrections: Hidden = Field(
+        default=None,
+        description="Aid booked in this period as corrections to periods already "
+        "published (corrects:), included in granted.",
+    )
     operations: Hidden = Field(description="Operating costs.")
     on_hand_end: Hidden = Field(
         description="Money in bank, cash box, platforms, in transit."

@@ -204,6 +204,7 @@ def render_csv(report: PublicReport) -> dict[str, str]:
                 ["granted_cash", t.granted_cash],
                 ["granted_noncash", t.granted_noncash],
                 ["grants", t.grants],
+                ["corrections", t.corrections],
                 ["operations", t.operations],
                 ["on_hand_end", t.on_hand_end],
                 ["households", report.households.count],

@@ -114,8 +114,11 @@ class Interval:
         return self.high - self.low
 
     def exact(self, tolerance: float = 1e-6) -> bool:
-        """True when the number is pinned down (min == max)."""
-        return self.width <= tolerance * max(1.0, abs(self.high))
+        """True when the number is pinned down (min == max); never for an infinite
+        interval (``inf - 0 <= tolerance * inf`` would say it is)."""
+        return math.isfinite(self.width) and self.width <= tolerance * max(
+            1.0, abs(self.high)
+        )
 
     def __str__(self) -> str:
         return f"[{self.low:.2f}, {self.high:.2f}]"
@@ -733,6 +736,13 @@ class Attack:
                 sign * cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
                 bounds=bounds, method="highs",
             )  # fmt: skip
+            if result.status == 2:
+                # HiGHS's presolve may call an unbounded problem infeasible: ask
+                # again without it before believing so.
+                result = linprog(
+                    sign * cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq,
+                    bounds=bounds, method="highs", options={"presolve": False},
+                )  # fmt: skip
             if result.status == 2:
                 raise Infeasible(str(result.message))
             if result.status == 3:

@@ -13,6 +13,14 @@ os.environ.setdefault("BEANCOUNT_DISABLE_LOAD_CACHE", "1")
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+
+# CI (``CI=true``) draws the same examples on every run, so a landing is never decided
+# by the luck of the draw; on a developer's machine (and in ``make fuzz``) the
+# examples are random, and a counterexample found there is kept in .hypothesis/.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

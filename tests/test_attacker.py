@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("scipy", reason="the attacker needs SciPy (scipy>=1.11)")
-
 from tests.attacker import Attack
 from tests.attacker import Infeasible
 from tests.attacker import Interval
