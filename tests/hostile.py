@@ -1,4 +1,4 @@
-"""Hostile input for the robustness tests (issue 9): planted personal data, broken
+"""Hostile input for the robustness tests: planted personal data, broken
 exports, and the fuzzing budget.
 
 * :data:`PLANTED` — recognisable, invented personal data (names, e-mails,

@@ -1,4 +1,4 @@
-"""Concurrent use of the same books (issue 9, part 3).
+"""Concurrent use of the same books.
 
 * Two ``aidbooks import`` processes started at once on the same books: one waits
   for the other (the books' writer lock), and the books end exactly as after the
@@ -6,7 +6,7 @@
   ``$AIDBOOKS_LOCK_TIMEOUT`` the second one stops with one clear line instead,
   having written nothing.
 * Intake volunteers issuing codes at the same moment (``aidbooks code new
-  --ledger``): every printed code is declared in the books (before issue 9 the
+  --ledger``): every printed code is declared in the books (once the
   read-append-replace of ``codes.beancount`` could drop one).
 * An import while ``aidbooks serve`` (Fava) serves the books: Fava, over real
   HTTP, shows the new entries without a restart — also when the import creates a

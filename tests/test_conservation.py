@@ -1,4 +1,4 @@
-"""Money is conserved end to end: exports → import → check → report (issue 9, part 4).
+"""Money is conserved end to end: exports → import → check → report.
 
 Generated exports of every platform (:mod:`tests.exports`: Venmo, PayPal (its
 English and its German download), Cash App, Stripe, Open Collective, a Chase-style

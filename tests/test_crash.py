@@ -1,4 +1,4 @@
-"""Crash safety: ``kill -9`` in the middle of a write loses nothing (issue 9, part 2).
+"""Crash safety: ``kill -9`` in the middle of a write loses nothing.
 
 ``aidbooks import`` of three exports (Venmo, PayPal, Stripe) changes four files of
 the books in one commit (:func:`aidbooks.plugins.fsutil.commit_files`). A real

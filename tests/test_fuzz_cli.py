@@ -1,4 +1,4 @@
-"""The command line against hostile arguments and paths (issue 9, part 1).
+"""The command line against hostile arguments and paths.
 
 Every path argument of every command — the export to import, ``--ledger``, the
 books of ``check``/``report``, ``--out``, the report folder of ``verify``, the key

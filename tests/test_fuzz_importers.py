@@ -1,4 +1,4 @@
-"""Fuzzing every importer: broken, mixed-up and hostile exports (issue 9, part 1).
+"""Fuzzing every importer: broken, mixed-up and hostile exports.
 
 Every export fixture, with its personal data replaced by planted, recognisable
 fake data (:mod:`tests.hostile`), is broken in up to three ways and written in a

@@ -1,4 +1,4 @@
-"""Fuzzing ``aidbooks.toml`` (issue 9, part 1).
+"""Fuzzing ``aidbooks.toml``.
 
 Generated policy files — every section and key the model knows plus unknown ones,
 values of every TOML type and every wrong shape (huge numbers, ``nan``, ``inf``,
@@ -192,7 +192,7 @@ def test_any_policy_loads_or_is_one_clear_error(text: str) -> None:
     ],
 )
 def test_values_that_used_to_crash(text: str, message: str) -> None:
-    """Each of these escaped as an internal error (exit 3) before issue 9."""
+    """Each of these escaped as an internal error (exit 3) once."""
     with pytest.raises(PolicyError) as caught:
         parse_policy(text)
     assert message in _one_line(caught.value)
@@ -246,7 +246,7 @@ def test_check_with_a_generated_policy(
 
 
 def test_report_with_an_impossible_rounding_exits_2(tmp_path: Path) -> None:
-    """It crashed inside the rounding (exit 3) before issue 9; now the policy says why."""
+    """It crashed inside the rounding (exit 3) once; now the policy says why."""
     folder = tmp_path / "books"
     shutil.copytree(LEDGER.parent, folder, ignore=shutil.ignore_patterns("template", ".*"))
     policy = folder / "aidbooks.toml"

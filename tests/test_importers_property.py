@@ -3,7 +3,7 @@
 For random Venmo statements, PayPal activity downloads, Cash App histories and
 Stripe balance histories (random types, statuses, amounts in every written form,
 notes with commas, quotes, newlines and emoji, zones — the generators live in
-:mod:`tests.exports`, shared with the end-to-end conservation test of issue 9),
+:mod:`tests.exports`, shared with the end-to-end conservation test),
 the imported entries:
 
 * change each platform account, per currency, by exactly the file's net (the sum

@@ -1,6 +1,6 @@
 """Disclosure control: property tests on generated books, and the example fund.
 
-The properties (issue 6, "done when"):
+The properties:
 
 * no published number made of grants covers fewer than ``min_cell`` households
   (checked with the cells' household sets *and* recomputed from what the

@@ -1,6 +1,6 @@
 """``aidbooks verify``: a fresh report passes; one changed byte or posting fails.
 
-The tampering tests of issue 9 (at the end) add: a changed amount and a deleted
+The tampering tests (at the end) add: a changed amount and a deleted
 grant in the books, artifacts swapped within a report and from another report, a
 forged link to the previous report, and damaged files that must not crash verify.
 """
@@ -301,7 +301,7 @@ def test_books_without_the_key_check_the_numbers_only(
     assert "totals/raised is" in result.stdout
 
 
-# ------------------------------------------------------------------ tampering (issue 9)
+# ------------------------------------------------------------------ tampering ---------
 def _tampered(books: Books, change: Callable[[list[Any]], list[Any]]) -> Books:
     return Books(change(list(books.entries)), books.options_map, books.policy, books.key)
 

@@ -160,7 +160,7 @@ def test_read_only_refuses_changes_and_says_what_it_does_not_protect(books: Path
 
 @pytest.mark.slow  # starts aidbooks serve (Fava) for real
 def test_fava_import_page_works_under_serve(books: Path) -> None:
-    """The import page (importers, issue 5) keeps working when serve starts Fava."""
+    """The import page (the importers) keeps working when serve starts Fava."""
     server = start(books, "--port", "0")
     slug = server.base + "our-mutual-aid-fund/"
     try:
