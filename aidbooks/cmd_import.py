@@ -138,12 +138,39 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
         where = f"{name}:{item.lineno}" if item.lineno else name
         fix = item.fix[:1].upper() + item.fix[1:]
         out.append(f"  rejected: {where}: {item.what}. {fix}.")
-    balance = report.parsed.statement_balance
-    if balance:
-        out.append(
-            "  the statement's ending balance: "
-            + ", ".join(f"{value} {cur}" for cur, value in sorted(balance.items()))
-        )
+    for item in report.parsed.discrepancies:
+        where = f"{name}:{item.lineno}" if item.lineno else name
+        fix = item.fix[:1].upper() + item.fix[1:]
+        out.append(f"  balance: {where}: {item.what}. {fix}.")
+    out.extend(_balance_lines(report))
+    return out
+
+
+def _balance_lines(report: FileReport) -> list[str]:
+    """The statement's ending balance, and the books' beside it when it can be told."""
+    parsed = report.parsed
+    stated = parsed.statement_balance
+    if not stated:
+        return []
+    end = parsed.statement_end
+    account = report.importer.account(str(report.path))
+    out = []
+    for currency, value in sorted(stated.items()):
+        line = f"  the statement's ending balance: {value} {currency}"
+        books = report.books_balance.get(currency)
+        if end is not None and books is not None:
+            line += f" on {end.isoformat()}; the books: {books} {currency} on {account}"
+            gap = value - books
+            if gap:
+                opening = parsed.opening_balance.get(currency)
+                hint = (
+                    f" (the statement opens at {opening} {currency}: "
+                    "the books need that opening balance or the earlier rows)"
+                    if opening is not None and opening == gap
+                    else ""
+                )
+                line += f"; they differ by {-gap:+} {currency}{hint}"
+        out.append(line)
     return out
 
 

@@ -258,8 +258,15 @@ class Parsed:
     skipped: list[Skip] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
-    #: Balances the export states (currency -> amount), for the summary.
+    #: The ending balance the export states (currency -> amount).
     statement_balance: dict[str, Decimal] = field(default_factory=dict)
+    #: The balance before the export's first row, where the export states it.
+    opening_balance: dict[str, Decimal] = field(default_factory=dict)
+    #: The last day the statement covers (its ending balance is as of that day's end).
+    statement_end: dt.date | None = None
+    #: Rows where the export's own balance column does not follow from its amounts:
+    #: the books would differ from the platform's balance (exit 1, rows still imported).
+    discrepancies: list[Problem] = field(default_factory=list)
 
 
 class ImportFileError(AidbooksError):

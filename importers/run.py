@@ -23,12 +23,14 @@ or, once any aidbooks command has opened them again, completely imported
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
 from pathlib import Path
 
 from beancount.core import data
@@ -78,12 +80,19 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
     changed: list[Changed] = field(default_factory=list)
     to_categorise: int = 0
+    #: The books' balance of the money account at the statement's end (currency ->
+    #: amount), this import included, for each currency the statement states.
+    books_balance: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
-        """Rows that need the treasurer: unreadable, refused, or changed in a way
-        the books do not show."""
-        return len(self.problems) + sum(1 for c in self.changed if c.needs_action)
+        """Rows that need the treasurer: unreadable, refused, changed in a way the
+        books do not show, or where the export's balance column breaks."""
+        return (
+            len(self.problems)
+            + sum(1 for c in self.changed if c.needs_action)
+            + len(self.parsed.discrepancies)
+        )
 
 
 @dataclass
@@ -210,6 +219,7 @@ class ImportRun:
             new.sort(key=lambda e: e.date)
             self.pending[target] = render.transactions(new)
             self.written[target] = len(new)
+        _books_balances(self.files, entries, by_target)
         self.new_codes = dict(session.new_codes)
         if session.new_codes:
             self.pending[CODES_FILE] = "".join(
@@ -310,6 +320,37 @@ class ImportRun:
             )
             text = pattern.sub(date.isoformat() + r"\1", text)
         return text
+
+
+def _books_balances(
+    files: list[FileReport],
+    entries: Iterable[data.Directive],
+    new: dict[str, list[data.Transaction]],
+) -> None:
+    """Each statement's ending balance next to the books': the money account's
+    balance at the end of the statement's last day, after this import (one pass
+    over the books, only for the accounts of files that state a balance)."""
+    reports = [f for f in files if f.parsed.statement_balance and f.parsed.statement_end]
+    if not reports:
+        return
+    by_account: dict[str, list[FileReport]] = {}
+    for report in reports:
+        by_account.setdefault(report.importer.account(str(report.path)), []).append(report)
+        report.books_balance = dict.fromkeys(report.parsed.statement_balance, Decimal(0))
+    for entry in itertools.chain(entries, *new.values()):
+        if not isinstance(entry, data.Transaction):
+            continue
+        for posting in entry.postings:
+            interested = by_account.get(posting.account)
+            if not interested or posting.units is None:
+                continue
+            number, currency = posting.units.number, str(posting.units.currency)
+            if not isinstance(number, Decimal):
+                continue
+            for report in interested:
+                end = report.parsed.statement_end
+                if currency in report.books_balance and end and entry.date <= end:
+                    report.books_balance[currency] += number
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -496,11 +496,13 @@ def stripe_balance(rows: list[Row]) -> Export:
 # -- Open Collective ----------------------------------------------------------------
 OC_HEADER = (
     '"datetime","shortId","shortGroup","description","type","kind","isRefund","isRefunded",'
-    '"shortRefundId","displayAmount","amount","netAmount","balance","currency","accountSlug",'
-    '"accountName","oppositeAccountSlug","oppositeAccountName","paymentMethodService",'
-    '"paymentMethodType","expenseType","expenseTags","payoutMethodType","merchantId",'
-    '"orderMemo","orderProcessedDate","refundKind"'
+    '"shortRefundId","displayAmount","amount","paymentProcessorFee","netAmount","balance",'
+    '"currency","accountSlug","accountName","oppositeAccountSlug","oppositeAccountName",'
+    '"paymentMethodService","paymentMethodType","expenseType","expenseTags",'
+    '"payoutMethodType","merchantId","orderMemo","orderProcessedDate","refundKind"'
 )
+#: What the collective held before the export's first row.
+OC_OPENING = Decimal("500.00")
 
 
 def opencollective_rows(
@@ -516,17 +518,18 @@ def opencollective_rows(
             people,
             notes,
             moments,
+            st.booleans(),  # the processor fee on the row (True) or a row of its own
         ),
         max_size=15,
     )
 
 
 def opencollective_transactions(rows: list[Row]) -> Export:
-    out = io.StringIO()
-    out.write(OC_HEADER + "\n")
-    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    """The export as Open Collective writes it: newest row first, a running
+    ``balance`` column, the processor fee either on its contribution's row
+    (``paymentProcessorFee``, taken off ``netAmount``) or a row of its own."""
     export = Export("opencollective.csv", b"", "Assets:Platform:OpenCollective")
-    n = 0
+    lines: list[tuple[dt.datetime, int, list[str], Decimal]] = []
 
     def line(
         when: dt.datetime,
@@ -536,56 +539,75 @@ def opencollective_transactions(rows: list[Row]) -> Export:
         slug: str,
         name: str,
         memo: str,
+        on_row: Decimal = Decimal(0),
     ) -> None:
-        nonlocal n
-        n += 1
         credit = value > 0
-        writer.writerow(
-            [
-                when.strftime("%Y-%m-%dT%H:%M:%S"),
-                f"{n:08x}",
-                group,
-                "Financial contribution" if kind == "CONTRIBUTION" else kind.title(),
-                "CREDIT" if credit else "DEBIT",
-                kind,
-                "",
-                "",
-                "",
-                f"{'' if credit else '-'}${abs(value)} USD",
-                str(value),
-                str(value),
-                "0",
-                "USD",
-                "example-mutual-aid",
-                "Example Mutual Aid",
-                slug,
-                name,
-                "STRIPE" if kind == "CONTRIBUTION" else "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                memo,
-                "",
-                "",
-            ]
-        )
+        net = value + on_row
+        cells = [
+            when.strftime("%Y-%m-%dT%H:%M:%S"),
+            f"{len(lines) + 1:08x}",
+            group,
+            "Financial contribution" if kind == "CONTRIBUTION" else kind.title(),
+            "CREDIT" if credit else "DEBIT",
+            kind,
+            "",
+            "",
+            "",
+            f"{'' if credit else '-'}${abs(value)} USD",
+            str(value),
+            str(on_row),
+            str(net),
+            "",  # the balance, once the rows are in order
+            "USD",
+            "example-mutual-aid",
+            "Example Mutual Aid",
+            slug,
+            name,
+            "STRIPE" if kind == "CONTRIBUTION" else "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            memo,
+            "",
+            "",
+        ]
+        lines.append((when, len(lines), cells, net))
         export.rows += 1
 
-    for number, (kind, amount, fee, host, slug, name, memo, when) in enumerate(rows):
+    for number, (kind, amount, fee, host, slug, name, memo, when, on_row) in enumerate(
+        rows
+    ):
         value = Decimal(amount) * CENT
         group = f"{number:04x}9f8e"
         if kind == "CONTRIBUTION":
-            line(when, group, kind, value, slug, name, memo)
-            export.book("donation", value, Decimal(0), "OpenCollective")
-            for fee_kind, cost in (("PAYMENT_PROCESSOR_FEE", fee), ("HOST_FEE", host)):
+            processor = Decimal(fee) * CENT
+            if on_row:
+                line(when, group, kind, value, slug, name, memo, -processor)
+                export.book("donation", value - processor, processor, "OpenCollective")
+            else:
+                line(when, group, kind, value, slug, name, memo)
+                export.book("donation", value, Decimal(0), "OpenCollective")
+            costs = (("PAYMENT_PROCESSOR_FEE", 0 if on_row else fee), ("HOST_FEE", host))
+            for fee_kind, cost in costs:
                 if cost:
                     line(when, group, fee_kind, -Decimal(cost) * CENT, "", "", "")
                     export.book("fee", -Decimal(cost) * CENT, Decimal(0), "OpenCollective")
         else:
             line(when, group, kind, -value, slug, name, memo)
             export.book("grant", -value, Decimal(0), "OpenCollective")
+    # newest first; the rows of one second in the reverse of the order they were made
+    ordered = sorted(lines, key=lambda item: (item[0], item[1]), reverse=True)
+    balance = OC_OPENING
+    for _when, _n, cells, net in reversed(ordered):
+        balance += net
+        cells[13] = str(balance)
+    out = io.StringIO()
+    out.write(OC_HEADER + "\n")
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for _when, _n, cells, _net in ordered:
+        writer.writerow(cells)
     export.payload = out.getvalue().encode("utf-8")
     return export
 

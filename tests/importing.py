@@ -88,10 +88,17 @@ def golden_text(path: Path) -> str:
     ]
     lines += [f";; skipped line {s.lineno}: {s.reason}" for s in booked.skipped]
     lines += [f";; problem line {p.lineno}: {p.what}. {p.fix}." for p in booked.problems]
+    if parsed.opening_balance:
+        lines += [f";; opening balance: {v} {c}" for c, v in parsed.opening_balance.items()]
     if parsed.statement_balance:
         lines += [
             f";; statement balance: {v} {c}" for c, v in parsed.statement_balance.items()
         ]
+    if parsed.statement_end:
+        lines.append(f";; statement end: {parsed.statement_end.isoformat()}")
+    lines += [
+        f";; balance line {p.lineno}: {p.what}. {p.fix}." for p in parsed.discrepancies
+    ]
     out = "\n".join(lines) + "\n\n"
     for entry in declarations(session, str(path)):
         if isinstance(entry, data.Open):

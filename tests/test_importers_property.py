@@ -1,7 +1,7 @@
 """Property tests: generated exports conserve money and re-importing adds nothing.
 
-For random Venmo statements, PayPal activity downloads, Cash App histories and
-Stripe balance histories (random types, statuses, amounts in every written form,
+For random Venmo statements, PayPal activity downloads, Cash App histories,
+Stripe balance histories and Open Collective transactions (random types, statuses, amounts in every written form,
 notes with commas, quotes, newlines and emoji, zones — the generators live in
 :mod:`tests.exports`, shared with the end-to-end conservation test),
 the imported entries:
@@ -30,12 +30,15 @@ from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.booking import BookState
 from aidbooks.importers.booking import Session
 from aidbooks.importers.cashapp import CashAppImporter
+from aidbooks.importers.opencollective import OpenCollectiveImporter
 from aidbooks.importers.paypal import PayPalImporter
 from aidbooks.importers.stripe import StripeImporter
 from aidbooks.importers.venmo import VenmoImporter
 from tests.exports import Row
 from tests.exports import cashapp_history
 from tests.exports import cashapp_rows
+from tests.exports import opencollective_rows
+from tests.exports import opencollective_transactions
 from tests.exports import paypal_activity
 from tests.exports import paypal_rows
 from tests.exports import stripe_balance
@@ -173,4 +176,29 @@ def test_stripe_balance_history_conserves_money(
     path.write_bytes(export.payload)
     entries, _ = book(StripeImporter(settings()), path)
     assert change(entries, "Assets:Platform:Stripe") == export.expected_platform_net()
+    assert_balanced(entries)
+
+
+# -- Open Collective ----------------------------------------------------------------
+
+
+@PROPERTY
+@given(rows=opencollective_rows())
+def test_opencollective_transactions_follow_their_balance_column(
+    rows: list[Row], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Fees on the contribution's row or as rows of their own: the platform account
+    moves by the file's net, which is its ending balance less its opening one."""
+    export = opencollective_transactions(rows)
+    path = tmp_path_factory.mktemp("opencollective") / "transactions.csv"
+    path.write_bytes(export.payload)
+    importer = OpenCollectiveImporter(settings())
+    entries, _ = book(importer, path)
+    moved = change(entries, "Assets:Platform:OpenCollective")
+    assert moved == export.expected_platform_net()
+    parsed = importer.parse(str(path))
+    assert parsed.discrepancies == []
+    if rows:
+        stated = parsed.statement_balance["USD"] - parsed.opening_balance["USD"]
+        assert stated == moved.get("USD", Decimal(0))
     assert_balanced(entries)
