@@ -25,10 +25,13 @@ overlapping download gets the same id, two identical cups of coffee on one day g
 two, and without the key nobody can test whether a given Zelle name is in the
 books. Posting dates are the bank's business dates, kept as written.
 
-**OFX/QFX** (SGML 1.x or XML 2.x, read with ``ofxtools``) carry ``FITID``, the
-bank's id (``ofx-id``). Use one of CSV or OFX per account and period: their ids
-differ, so importing both would count the money twice. Only the first bank
-statement of an OFX file is imported (credit-card statements are listed).
+**OFX/QFX** (SGML 1.x or XML 2.x, with or without a header, read leniently by
+:mod:`.ofx`) carry ``FITID``, the bank's id (``ofx-id``). Use one of CSV or OFX per
+account and period: their ids differ, so importing both would count the money
+twice. Every statement of the file's first bank account is imported, over all its
+transaction lists; other accounts, credit-card and investment statements are
+listed as skipped, row by row, with the reason. ``LEDGERBAL`` is the statement's
+ending balance.
 """
 
 from __future__ import annotations
@@ -36,13 +39,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import io
 import re
-import warnings
 from collections import Counter
-from decimal import Decimal
-from xml.etree import ElementTree
 
+from aidbooks.importers import ofx
 from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
@@ -58,6 +58,7 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
+from aidbooks.importers.timeparse import ABBREVIATIONS
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import parse_date
 from aidbooks.plugins.fsutil import read_regular_bytes
@@ -232,7 +233,7 @@ class ChaseImporter(ExportImporter):
 
 
 class OfxImporter(ExportImporter):
-    """OFX/QFX bank statements (FITID as the id), read with ofxtools."""
+    """OFX/QFX bank statements (FITID as the id), read leniently by :mod:`.ofx`."""
 
     key = "ofx"
     label = "OFX/QFX statement"
@@ -242,106 +243,181 @@ class OfxImporter(ExportImporter):
         return _bank_source(self, "ofx")
 
     def sniff(self, head: str) -> bool:
-        start = head.lstrip()[:400].upper()
-        return (
-            start.startswith("OFXHEADER:")
-            or ("<?OFX" in start and start.startswith("<?XML"))
-            or start.startswith("<OFX>")
-        )
+        start = head.lstrip("\ufeff \t\r\n")[:4096]
+        if start.upper().startswith("OFXHEADER:"):
+            return True
+        return ofx.body_start(start) is not None
 
     def parse(self, filepath: str) -> Parsed:
-        from ofxtools.Parser import OFXTree  # noqa: PLC0415 (a slow import, only when used)
-
-        tree = OFXTree()
         try:
             payload = read_regular_bytes(filepath)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                tree.parse(io.BytesIO(payload))
-                ofx = tree.convert()
-                # a file whose root is not <OFX> converts to another element
-                # (found by atheris): reading its statements fails here, not below
-                statements = [
-                    (statement, list(getattr(statement, "transactions", None) or ()))
-                    for statement in ofx.statements
-                ]
         except OSError as exc:
             raise ImportFileError(
                 f"cannot be read ({exc.strerror})", "check the path", filepath
             ) from None
-        except Exception:
+        try:
+            root = ofx.parse(ofx.decode(payload))
+        except ofx.OfxError as exc:
+            if exc.cut:
+                raise ImportFileError(
+                    "is not a valid OFX/QFX file: it ends before </OFX>, so the "
+                    "download was cut short",
+                    "download it again (a whole file ends with </OFX>); nothing was "
+                    "imported",
+                    filepath,
+                ) from None
             raise ImportFileError(
-                "is not a valid OFX/QFX file",
-                "download it again from the bank (OFX, QFX or 'Quicken' format)",
+                "is not a valid OFX/QFX file: it holds no <OFX> element after its header",
+                "check that it is the bank's OFX/QFX/QBO download and not a web page "
+                "or a PDF saved under that name; the bank's CSV download is another "
+                "way in",
                 filepath,
             ) from None
-        root = tree.getroot()
-        raw_dates = (
-            [(el.findtext("DTPOSTED") or "").strip() for el in root.iter("STMTTRN")]
-            if isinstance(root, ElementTree.Element)
-            else []
-        )
-        text = payload.decode("latin-1")
-        lines = [
-            text.count("\n", 0, m.start()) + 1
-            for m in re.finditer(r"<STMTTRN>", text, re.IGNORECASE)
-        ]
         words = platform_channels(self.settings.policy if self.settings else None)
+        fund_currency = self.settings.policy.fund.currency if self.settings else "USD"
         parsed = Parsed()
-        position = 0
-        for number, (statement, transactions) in enumerate(statements):
-            stamps = raw_dates[position : position + len(transactions)]
-            where = lines[position : position + len(transactions)]
-            position += len(transactions)
-            if number > 0 or not hasattr(statement, "bankacctfrom"):
-                for index in range(len(transactions)):
+        statements = ofx.statements(root)
+        if not statements:
+            parsed.skipped.append(
+                Skip(root.line, "the file holds no statement (a sign-on or profile reply)")
+            )
+        account: tuple[str, str] | None = None
+        seen: Counter[tuple[str, ...]] = Counter()
+        for number, statement in enumerate(statements, start=1):
+            rows = ofx.transactions(statement)
+            if statement.tag != ofx.BANK:
+                what = "a credit-card" if statement.tag == ofx.CARD else "an investment"
+                reason = (
+                    f"{what} statement (statement {number} of the file) is not "
+                    "imported: aidbooks imports bank accounts; book what the fund "
+                    "paid to or from it from the bank's statement"
+                )
+                for trn in rows:
                     parsed.rows += 1
-                    lineno = where[index] if index < len(where) else 0
-                    parsed.skipped.append(
-                        Skip(
-                            lineno,
-                            "second account or credit card in the file: import it alone",
-                        )
-                    )
+                    parsed.skipped.append(Skip(trn.line, reason))
                 continue
-            currency = str(getattr(statement, "curdef", None) or "USD").upper()
-            for index, trn in enumerate(transactions):
+            this = (statement.value("BANKID"), statement.value("ACCTID"))
+            if account is None:
+                account = this
+            if this != account:
+                kind = statement.value("ACCTTYPE").lower() or "bank"
+                reason = (
+                    f"another account ({kind}, statement {number} of the file): only the "
+                    "file's first account is imported, into imports.bank_account; "
+                    "download that account's statement on its own"
+                )
+                for trn in rows:
+                    parsed.rows += 1
+                    parsed.skipped.append(Skip(trn.line, reason))
+                continue
+            currency = statement.value("CURDEF").upper() or fund_currency
+            for trn in rows:
                 parsed.rows += 1
-                raw = stamps[index] if index < len(stamps) else ""
-                lineno = where[index] if index < len(where) else 0
-                self._add(parsed, trn, raw, currency, words, lineno)
+                self._add(parsed, trn, currency, words, seen)
+            _ledger_balance(statement, currency, parsed)
         return parsed
+
+    def row_id(self, fields: tuple[str, ...]) -> str:
+        """``ofxrow-<16 hex>``: a keyed hash of a row without a FITID."""
+        key = self.settings.key if self.settings else b""
+        message = ("aidbooks/v1/ofx-row/" + "\x1f".join(fields)).encode("utf-8")
+        return "ofxrow-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
 
     def _add(
         self,
         parsed: Parsed,
-        trn: object,
-        raw: str,
+        trn: ofx.Node,
         currency: str,
         words: tuple[tuple[str, str], ...],
-        lineno: int,
+        seen: Counter[tuple[str, ...]],
     ) -> None:
-        fitid = str(getattr(trn, "fitid", "") or "").strip()
-        value = getattr(trn, "trnamt", None)
-        if not fitid or not isinstance(value, Decimal):
+        lineno = trn.line
+        fitid = trn.value("FITID")
+        raw = trn.value("DTPOSTED")
+        day = _ofx_day(raw)
+        if day is None:
             parsed.problems.append(
-                Problem(lineno, "the transaction has no FITID or amount", "check the file")
+                Problem(
+                    lineno,
+                    "the transaction has no posting date (DTPOSTED, YYYYMMDD)",
+                    "enter it by hand with the date of the bank's statement",
+                )
             )
             return
-        match = re.match(r"(\d{4})(\d{2})(\d{2})", raw)
-        posted = getattr(trn, "dtposted", None)
-        if match:
-            day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        elif isinstance(posted, dt.datetime):
-            day = posted.date()
-        else:
-            parsed.problems.append(
-                Problem(lineno, "the transaction has no posting date", "check the file")
-            )
+        try:
+            value = amount(_ofx_number(trn.value("TRNAMT")), "TRNAMT")
+        except RowIssue as issue:
+            parsed.problems.append(problem(lineno, issue))
             return
-        record = Record(lineno, fitid, day, raw, Kind.OTHER, value, currency)
         description = " ".join(
-            str(getattr(trn, attr, "") or "") for attr in ("name", "memo")
-        ).strip()
-        classify(record, description, str(getattr(trn, "trntype", "") or ""), words)
+            part for part in (trn.value("NAME"), trn.value("MEMO")) if part
+        )
+        if not fitid:
+            # some banks leave FITID empty: a keyed hash of the row stands in, as
+            # for the bank CSV (the same row in an overlapping download, the same id)
+            fields = (raw, trn.value("TRNAMT"), description, trn.value("TRNTYPE"))
+            seen[fields] += 1
+            fitid = self.row_id((*fields, str(seen[fields])))
+        record = Record(lineno, fitid, day, _ofx_stamp(raw), Kind.OTHER, value, currency)
+        classify(record, description, trn.value("TRNTYPE"), words)
         parsed.records.append(record)
+
+
+_OFX_DATE = re.compile(r"\s*(\d{4})(\d{2})(\d{2})")
+_OFX_STAMP = re.compile(r"(\d{8}(?:\d{4}(?:\d{2})?)?(?:\.\d{1,6})?)\s*(?:\[([^\]]*)\])?")
+
+
+def _ofx_day(raw: str) -> dt.date | None:
+    """The ``YYYYMMDD`` of an OFX date-time, as written (a business date)."""
+    match = _OFX_DATE.match(raw)
+    if not match:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _ofx_stamp(raw: str) -> str:
+    """The raw ``DTPOSTED`` kept as ``timestamp``: digits and the offset, and the
+    zone's name only when it is one aidbooks knows (a bank may write anything
+    there, and the books keep only words of time)."""
+    match = _OFX_STAMP.match(raw.strip())
+    if not match:
+        return ""
+    stamp, zone = match.group(1), (match.group(2) or "").strip()
+    if not zone:
+        return stamp
+    offset, _, name = zone.partition(":")
+    if not re.fullmatch(r"[+-]?\d{1,2}(?:\.\d{1,2})?", offset.strip()):
+        return stamp
+    if name.strip().upper() in ABBREVIATIONS or name.strip().upper() in ("UTC", "GMT"):
+        return f"{stamp}[{offset.strip()}:{name.strip().upper()}]"
+    return f"{stamp}[{offset.strip()}]"
+
+
+def _ofx_number(text: str) -> str:
+    """``TRNAMT`` as :func:`amount` reads it: some banks write a decimal comma."""
+    if re.fullmatch(r"[+-]?\d+,\d{1,2}", text.strip()):
+        return text.strip().replace(",", ".")
+    return text
+
+
+def _ledger_balance(statement: ofx.Node, currency: str, parsed: Parsed) -> None:
+    """``LEDGERBAL`` (``BALAMT`` as of ``DTASOF``): the statement's ending balance.
+
+    A file with several statements of the account keeps the latest one.
+    """
+    ledger = statement.find("LEDGERBAL")
+    if ledger is None:
+        return
+    day = _ofx_day(ledger.value("DTASOF"))
+    text = _ofx_number(ledger.value("BALAMT"))
+    try:
+        value = amount(text, "BALAMT")
+    except RowIssue:
+        return  # an empty or odd balance: nothing stated
+    if day is None or (parsed.statement_end is not None and day < parsed.statement_end):
+        return
+    parsed.statement_balance[currency] = value
+    parsed.statement_end = day
