@@ -15,9 +15,11 @@ recipient codes and how many entries wait to be categorised. It never prints a
 name, an e-mail, a note or any other cell of an export.
 
 Exit codes: 0 imported (or nothing new), 1 some rows were rejected or changed in a
-way the books do not show (the others were imported), 2 unusable input (a file no
-importer recognises, a truncated or unreadable export, a bad policy or key) —
-nothing is written then. A progress bar shows on a terminal for large files.
+way the books do not show, or some files of a folder were refused (the rest was
+imported; each refused file is listed with its reason), 2 unusable input (a file
+named on the command line that no importer recognises, a truncated or unreadable
+export named on the command line, a folder none of whose exports can be read, a
+bad policy or key) — nothing is written then. A progress bar shows on a terminal for large files.
 ``$AIDBOOKS_LOCK_TIMEOUT`` (seconds, default 60) bounds the wait for another import
 (:mod:`aidbooks.plugins.writer`: the lock, and how a crash mid-write is finished).
 """
@@ -36,6 +38,7 @@ from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.importers.booking import AID_UNCATEGORIZED
 from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import label
 from aidbooks.importers.run import FileReport
 from aidbooks.importers.run import ImportRun
@@ -81,6 +84,8 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
         out.extend(_file_summary(report, scanner))
     for path in run.unrecognised:
         out.append(f"{_display(path)}: not recognised, left alone")
+    for error in run.refused:
+        out.append(f"refused, nothing of it imported: {_refusal(error)}")
     total_imported = sum(f.imported for f in run.files)
     total_dups = sum(f.duplicates for f in run.files)
     total_skipped = sum(len(f.skipped) for f in run.files)
@@ -174,6 +179,12 @@ def _balance_lines(report: FileReport) -> list[str]:
     return out
 
 
+def _refusal(error: ImportFileError) -> str:
+    """A refused file's one line, its name shown as the summary shows names."""
+    shown = _display(Path(error.filename)) if error.filename else None
+    return ImportFileError(error.what, error.fix, shown, error.lineno).line()
+
+
 def _settings(ledger: Path) -> Settings:
     policy = load_policy(policy_path_for(ledger))
     return Settings.from_policy(policy, ledger.parent)
@@ -198,6 +209,10 @@ def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> N
     run.collect(paths)
     run.check_ledger()
     run.parse()
+    if run.nothing_readable:
+        for error in run.refused:
+            click.echo(f"aidbooks: {_refusal(error)}", err=True)
+        raise SystemExit(2)
     terminal = sys.stderr.isatty()
     # a dry run writes nothing, not even the lock file (a read-only copy works)
     with contextlib.nullcontext() if dry_run else writer_lock(ledger.parent):
@@ -218,5 +233,5 @@ def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> N
         run.write()
     for line in summary(run, settings.scanner):
         click.echo(line)
-    if run.rejected:
+    if run.rejected or run.refused:
         raise SystemExit(1)

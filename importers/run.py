@@ -73,6 +73,8 @@ class FileReport:
 
     path: Path
     importer: ExportImporter
+    #: Found by walking a folder (a refusal is listed), not named on the command line.
+    from_folder: bool = False
     parsed: Parsed = field(default_factory=Parsed)
     imported: int = 0
     duplicates: int = 0
@@ -104,6 +106,8 @@ class ImportRun:
     dry_run: bool = False
     files: list[FileReport] = field(default_factory=list)
     unrecognised: list[Path] = field(default_factory=list)
+    #: Files found in a folder that cannot be imported at all, with the reason.
+    refused: list[ImportFileError] = field(default_factory=list)
     session: Session | None = None
     #: target file (relative to the books) -> text to append
     pending: dict[str, str] = field(default_factory=dict)
@@ -127,11 +131,17 @@ class ImportRun:
         """Rows rejected in every file."""
         return sum(f.rejected for f in self.files)
 
+    @property
+    def nothing_readable(self) -> bool:
+        """Files were refused and none could be read: the import is unusable input."""
+        return bool(self.refused) and not self.files
+
     def collect(self, paths: Iterable[Path]) -> None:
         """Expand files and folders; find each file's importer.
 
         A file named on the command line that no importer recognises is an error;
-        unrecognised files found in a folder are listed and left alone.
+        unrecognised files found in a folder are listed and left alone, and files
+        found in a folder that cannot be read are listed as refused (:attr:`refused`).
 
         Raises:
           ImportFileError: a path does not exist, cannot be read or is ambiguous.
@@ -144,11 +154,15 @@ class ImportRun:
                     if path_kind(found)[0] != "file":  # a pipe would block identify()
                         self.unrecognised.append(found)
                         continue
-                    importer = identify(str(found), importers)
+                    try:
+                        importer = identify(str(found), importers)
+                    except ImportFileError as exc:
+                        self.refused.append(exc)
+                        continue
                     if importer is None:
                         self.unrecognised.append(found)
                     else:
-                        self.files.append(FileReport(found, importer))
+                        self.files.append(FileReport(found, importer, from_folder=True))
             elif kind == "file":
                 importer = identify(str(path), importers)
                 if importer is None:
@@ -169,11 +183,24 @@ class ImportRun:
     def parse(self) -> None:
         """Read every collected file (before the books are loaded).
 
+        A file found in a folder that cannot be imported at all is moved to
+        :attr:`refused` (the rest of the folder is imported); a file named on the
+        command line stops the import.
+
         Raises:
-          ImportFileError: a file cannot be imported at all.
+          ImportFileError: a file named on the command line cannot be imported.
         """
+        readable: list[FileReport] = []
         for report in self.files:
-            report.parsed = report.importer.parse(str(report.path))
+            try:
+                report.parsed = report.importer.parse(str(report.path))
+            except ImportFileError as exc:
+                if not report.from_folder:
+                    raise
+                self.refused.append(exc)
+                continue
+            readable.append(report)
+        self.files = readable
 
     def check_ledger(self) -> None:
         """Refuse books whose main file does not include ``imports/*.beancount``."""

@@ -153,6 +153,45 @@ def test_folder_leaves_unknown_files_alone(
     assert "7 rows read, 7 imported" in out
 
 
+def test_a_folder_imports_what_it_can_and_lists_what_it_refuses(
+    books: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    """One refused file does not block the folder: the Venmo statement beside a
+    truncated Open Collective export and an OFX file without a body is imported,
+    each refused file is listed with its reason, and the exit code is 1."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(DATA / "venmo" / "statement-2025-05.csv", folder)
+    shutil.copy(DATA / "bad" / "opencollective-truncated.csv", folder)
+    (folder / "statement.qfx").write_text("OFXHEADER:100\nDATA:OFXSGML\n\n<html></html>\n")
+    code, out, err = invoke(runner, "import", str(folder), "--ledger", str(books))
+    assert code == 1, out + err
+    assert "15 rows read, 11 imported" in out
+    refused = [line for line in out.splitlines() if line.startswith("refused")]
+    assert len(refused) == 2, out
+    assert "opencollective-truncated.csv:4: the export is truncated" in refused[0]
+    assert "statement.qfx: is not a valid OFX/QFX file" in refused[1]
+    assert "wrote 11 entries to imports/venmo.beancount" in out
+    assert (books.parent / "imports" / "venmo.beancount").exists()
+
+
+def test_a_folder_of_nothing_readable_exits_2_and_writes_nothing(
+    books: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy(DATA / "bad" / "opencollective-truncated.csv", folder)
+    shutil.copy(DATA / "bad" / "ofx-root-not-ofx.ofx", folder)
+    before = tree_digest(books.parent)
+    result = run("aidbooks", "import", str(folder), "--ledger", str(books))
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert all(line.startswith("aidbooks: ") for line in lines)
+    assert "Traceback" not in result.stderr
+    assert tree_digest(books.parent) == before
+
+
 def test_a_held_lock_stops_a_second_import(
     books: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
