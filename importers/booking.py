@@ -42,10 +42,15 @@ This is where an export's rows meet the books (docs/design.md#rules-for-every-im
 * **Personal-data scan.** Every string about to be written — narration, payee,
   metadata — goes through :class:`aidbooks.plugins.pii.Scanner`; a hit rejects
   the row (it is listed, never written). Platform ids and raw timestamps are
-  shape-checked instead (a 10–19 digit id is indistinguishable from a phone
-  number by its digits; a timestamp already passed a strict date parser; an id
-  is one token with a digit, so a lone name shifted into the id column is refused);
-  ids with letters are still scanned for every kind but phone numbers.
+  checked as machine tokens: a timestamp already passed a strict date parser; an
+  id is refused only when it cannot be a stable key (empty, spaces, quotes or
+  other characters no platform id holds, over 128 characters) or when the
+  personal-data detectors, reading it as an identifier (``MariaGarcia``,
+  ``maria.garcia``), find personal data in it — never for its letters-and-digits
+  shape (real Cash App and Open Collective ids may have no digit, PayPal
+  subscription references are ``I-`` + 12 or ``B-`` + 17 characters). An
+  all-digit id is not scanned (a 10–19 digit id is indistinguishable from a phone
+  number by its digits); other ids are scanned for every kind but phone numbers.
 """
 
 from __future__ import annotations
@@ -94,10 +99,11 @@ TOTAL_PRICE = "__total_price__"
 CODES_FILE = "imports/codes.beancount"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
-#: A platform id or reference: one token of ASCII letters, digits and a few
-#: separators, with at least one digit — a lone word in the id column (a name or a
-#: handle a malformed file shifted there) is not an id and is never written.
-_SAFE_ID = re.compile(r"(?=[^0-9]*[0-9])[A-Za-z0-9][A-Za-z0-9_.:/+=-]{0,127}")
+#: A platform id or reference that can be a stable key: one token of ASCII letters,
+#: digits and the separators platforms use, at most 128 characters. Whether it may
+#: carry personal data (a name shifted into the id column) is the detectors' call
+#: (:meth:`Session.id_issue`), not this pattern's.
+_SAFE_ID = re.compile(r"[A-Za-z0-9#][A-Za-z0-9_.:/+=#-]{0,127}")
 #: What the books may hold as a currency: an ISO 4217-shaped code.
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
@@ -118,11 +124,6 @@ class Source:
       money_account: The account whose balance the export describes.
       fee_channel: ``Expenses:Fees:<fee_channel>``.
       target: The file under ``imports/`` the entries go to (without suffix).
-      id_shape: A regular expression every id and reference of this platform
-        matches, where the platform's format is known (Venmo: digits; PayPal:
-        17 upper-case letters and digits); empty: any token :data:`_SAFE_ID`
-        allows. A cell that does not fit is not written, so a malformed export
-        cannot pass a name glued to digits off as an id.
     """
 
     prefix: str
@@ -130,7 +131,6 @@ class Source:
     money_account: str
     fee_channel: str
     target: str
-    id_shape: str = ""
 
 
 @dataclass
@@ -318,7 +318,7 @@ class Session:
                 continue
             hit = (
                 self._scan(entry)
-                or _odd_token(record, source)
+                or self._odd_token(record)
                 or self._currency_refused(entry)
                 or _unbalanced(entry)
             )
@@ -429,13 +429,10 @@ class Session:
             # declared by hand later than this grant: the recipients rule reports it
 
     def _entry(self, record: Record, source: Source, filename: str) -> data.Transaction:
-        if not _is_id(record.id, source) or not all(
-            _is_id(extra, source) for extra in record.extra_ids
-        ):
-            raise _RowError(
-                "the id column does not hold a platform id",
-                "check that the export (or the column mapping) names the id column",
-            )
+        for ident in (record.id, *record.extra_ids):
+            issue = self.id_issue(ident)
+            if issue:
+                raise _RowError(*issue)
         _check_written(record)
         meta: dict[str, Any] = data.new_metadata(filename, record.lineno)
         meta[f"{source.prefix}-id"] = record.id
@@ -559,6 +556,45 @@ class Session:
             postings,
         )
 
+    def id_issue(self, value: str, column: str = "id") -> tuple[str, str] | None:
+        """(what, fix) if ``value`` may not be written as a platform id, else None.
+
+        Refused only when it cannot be a stable key or the detectors find personal
+        data in it read as an identifier (see the module docstring).
+        """
+        if not _SAFE_ID.fullmatch(value):
+            return (
+                f"the {column} column holds no platform id (empty, or spaces or "
+                "characters no platform id has)",
+                "check that the export has the platform's own columns (for a mapped "
+                "source, that its mapping names the id column)",
+            )
+        if value.isdigit():
+            return None
+        kinds = tuple(
+            k for k in self.settings.scanner.identifier_kinds(value) if k != "phone"
+        )
+        if kinds:
+            return (
+                f"the {column} column holds {pii.describe(kinds)}, not a platform id",
+                "the row was not imported; check that the export has the platform's "
+                "own columns",
+            )
+        return None
+
+    def _odd_token(self, record: Record) -> tuple[str, str] | None:
+        """(what, fix) if a platform reference about to be written is not one.
+
+        Runs after the personal-data scan, so an e-mail in a reference column is
+        reported as such.
+        """
+        for key, value in record.meta.items():
+            if _MACHINE_KEYS.fullmatch(key):
+                issue = self.id_issue(value, f"'{key}'")
+                if issue:
+                    return issue
+        return None
+
     def _scan(self, entry: data.Transaction) -> tuple[str, str] | None:
         """Return (what, fix) if anything about to be written is personal data.
 
@@ -594,9 +630,10 @@ class Session:
 
         Machine tokens are checked by shape first: a raw timestamp already passed
         a strict date parser (digits, separators, a zone name), and an id passed
-        :data:`_SAFE_ID` (no spaces, no ``@``, a digit). An all-digit id can only look like
-        a number (a phone, an SSN), which is what platform ids are, so it is not
-        scanned; other ids are scanned for everything but phone numbers.
+        :meth:`id_issue` (one token, no ``@``, no name read as an identifier). An
+        all-digit id can only look like a number (a phone, an SSN), which is what
+        platform ids are, so it is not scanned; other ids are scanned for
+        everything but phone numbers.
         """
         machine = self._machine.get(key)
         if machine is None:
@@ -676,36 +713,6 @@ def _time_shape_ok(shape: str) -> bool:
     if not _SAFE_TIME.fullmatch(shape) or "0" not in shape:
         return False
     return all(_time_word(word) for word in _WORD.findall(shape))
-
-
-@lru_cache(maxsize=32)
-def _shape(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _is_id(value: str, source: Source) -> bool:
-    """True if ``value`` may be written as one of ``source``'s ids."""
-    if not _SAFE_ID.fullmatch(value):
-        return False
-    return not source.id_shape or _shape(source.id_shape).fullmatch(value) is not None
-
-
-def _odd_token(record: Record, source: Source) -> tuple[str, str] | None:
-    """(what, fix) if a platform reference about to be written is not one.
-
-    Runs after the personal-data scan, so an e-mail in a reference column is
-    reported as such.
-    """
-    own = f"{source.prefix}-ref"  # a reference to another row of the same platform
-    for key, value in record.meta.items():
-        if _MACHINE_KEYS.fullmatch(key) and not (
-            _is_id(value, source) if key == own else _SAFE_ID.fullmatch(value)
-        ):
-            return (
-                f"the column written as '{key}' does not hold a platform reference",
-                "check that the export has the platform's own columns",
-            )
-    return None
 
 
 def _unbalanced(entry: data.Transaction) -> tuple[str, str] | None:

@@ -219,7 +219,6 @@ class PayPalImporter(ExportImporter):
             "Assets:Platform:PayPal",
             "PayPal",
             "paypal",
-            id_shape="[0-9A-Z]{17}",
         )
 
     def sniff(self, head: str) -> bool:

@@ -105,7 +105,6 @@ class VenmoImporter(ExportImporter):
             "Assets:Platform:Venmo",
             "Venmo",
             "venmo",
-            id_shape="[0-9]{6,25}",
         )
 
     def sniff(self, head: str) -> bool:
