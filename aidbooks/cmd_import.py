@@ -176,6 +176,21 @@ def _balance_lines(report: FileReport) -> list[str]:
                 )
                 line += f"; they differ by {-gap:+} {currency}{hint}"
         out.append(line)
+    for currency, (day, value) in sorted(parsed.assertable.items()):
+        before = report.books_before.get(currency)
+        if before is not None and before != value:
+            out.append(
+                f"  not reconciled: the books hold {before} {currency} on {account} at "
+                f"the start of {day.isoformat()}, the statement {value} {currency}; no "
+                "balance assertion written (import again once the books agree)"
+            )
+    for day, currency, value in report.asserted:
+        out.append(
+            f"  reconciled: {day.isoformat()} balance {account}  {value} {currency} "
+            "(written: the books agree with the statement)"
+        )
+    for currency in report.already_asserted:
+        out.append(f"  reconciled: the books already assert the {currency} balance")
     return out
 
 

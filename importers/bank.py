@@ -421,3 +421,4 @@ def _ledger_balance(statement: ofx.Node, currency: str, parsed: Parsed) -> None:
         return
     parsed.statement_balance[currency] = value
     parsed.statement_end = day
+    parsed.assertable[currency] = (day + dt.timedelta(days=1), value)

@@ -307,6 +307,18 @@ def _check_balances(chain: list[_Link], parsed: Parsed) -> None:
     parsed.opening_balance.update(opening)
     parsed.statement_balance.update(ending)
     parsed.statement_end = end
+    if end is None or breaks:
+        return
+    # the balance at the start of the newest row's day: after the last row before it
+    ordered = chain[::-1] if newest_first else chain
+    start_of_day = dict(opening)
+    for link in ordered:
+        if link.net is None:
+            return  # an unreadable row: the chain cannot tell
+        if link.balance is not None and link.date is not None and link.date < end:
+            start_of_day[link.currency] = link.balance
+    for currency, value in start_of_day.items():
+        parsed.assertable[currency] = (end, value)
 
 
 def _follow(

@@ -262,8 +262,14 @@ class Parsed:
     statement_balance: dict[str, Decimal] = field(default_factory=dict)
     #: The balance before the export's first row, where the export states it.
     opening_balance: dict[str, Decimal] = field(default_factory=dict)
-    #: The last day the statement covers (its ending balance is as of that day's end).
+    #: The statement's last day (its ending balance is as of the end of it).
     statement_end: dt.date | None = None
+    #: What a ``balance`` assertion may say (currency -> (date, amount)): the
+    #: balance at the start of a day that no later export can add rows before. A
+    #: bank's ledger balance as of a business date holds on the next day; for a
+    #: platform whose rows are instants, the start of the last row's local day (a
+    #: later export may still add rows to that day).
+    assertable: dict[str, tuple[dt.date, Decimal]] = field(default_factory=dict)
     #: Rows where the export's own balance column does not follow from its amounts:
     #: the books would differ from the platform's balance (exit 1, rows still imported).
     discrepancies: list[Problem] = field(default_factory=list)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
@@ -87,3 +88,9 @@ def declaration(code: str, date: dt.date) -> str:
 def open_account(account: str, date: dt.date, currency: str) -> str:
     """``2020-01-01 open Account USD`` (``currency`` may list several: ``EUR,USD``)."""
     return f"{date.isoformat()} open {account}  {currency}\n"
+
+
+def balance(account: str, date: dt.date, number: Decimal, currency: str) -> str:
+    """``2025-06-01 balance Account  1288.30 USD``: what the statement says the
+    account held at the end of the day before ``date``."""
+    return f"{date.isoformat()} balance {account}  {format_amount(number)} {currency}\n"

@@ -85,6 +85,13 @@ class FileReport:
     #: The books' balance of the money account at the statement's end (currency ->
     #: amount), this import included, for each currency the statement states.
     books_balance: dict[str, Decimal] = field(default_factory=dict)
+    #: The books' balance at the start of each assertable date (currency -> amount).
+    books_before: dict[str, Decimal] = field(default_factory=dict)
+    #: ``balance`` assertions this import writes for the statement (the books agree
+    #: with it): (date, currency, amount).
+    asserted: list[tuple[dt.date, str, Decimal]] = field(default_factory=list)
+    #: Currencies whose stated balance the books already assert on that date.
+    already_asserted: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -246,7 +253,8 @@ class ImportRun:
             new.sort(key=lambda e: e.date)
             self.pending[target] = render.transactions(new)
             self.written[target] = len(new)
-        _books_balances(self.files, entries, by_target)
+        asserted = _books_balances(self.files, entries, by_target)
+        self._assert_balances(session, asserted)
         self.new_codes = dict(session.new_codes)
         if session.new_codes:
             self.pending[CODES_FILE] = "".join(
@@ -263,6 +271,34 @@ class ImportRun:
                 lines.append(render.open_account(account, date, currency))
                 self.new_accounts.append(account)
             self.pending[ACCOUNTS_FILE] = "".join(lines)
+
+    def _assert_balances(
+        self, session: Session, existing: set[tuple[str, dt.date, str]]
+    ) -> None:
+        """A ``balance`` assertion for each balance the statement lets assert
+        (:attr:`~.records.Parsed.assertable`: a bank's the day after its ledger
+        balance's date, a platform's at the start of its last row's day) that the
+        books agree with after this import, and do not assert yet. One the books
+        disagree with is not written: the summary shows the difference, and an
+        import after the books are put right writes it."""
+        for report in self.files:
+            account = report.importer.account(str(report.path))
+            if account not in session.state.opened and account not in session.new_accounts:
+                continue  # nothing opens the account yet: an assertion would break the books
+            target = f"imports/{report.importer.source.target}.beancount"
+            for currency, (day, stated) in sorted(report.parsed.assertable.items()):
+                if report.books_before.get(currency) != stated:
+                    continue
+                key = (account, day, currency)
+                if key in existing:
+                    report.already_asserted.append(currency)
+                    continue
+                existing.add(key)
+                report.asserted.append((day, currency, stated))
+                text = render.balance(account, day, stated, currency)
+                old = self.pending.get(target)
+                self.pending[target] = f"{old}\n{text}" if old else text
+                self.written[target] = self.written.get(target, 0) + 1
 
     def write(self) -> None:
         """Append the new text to each target file, all in one commit (nothing on
@@ -353,18 +389,33 @@ def _books_balances(
     files: list[FileReport],
     entries: Iterable[data.Directive],
     new: dict[str, list[data.Transaction]],
-) -> None:
+) -> set[tuple[str, dt.date, str]]:
     """Each statement's ending balance next to the books': the money account's
     balance at the end of the statement's last day, after this import (one pass
-    over the books, only for the accounts of files that state a balance)."""
-    reports = [f for f in files if f.parsed.statement_balance and f.parsed.statement_end]
+    over the books, only for the accounts of files that state a balance).
+
+    Returns:
+      The (account, date, currency) of the books' ``balance`` assertions on those
+      accounts.
+    """
+    asserted: set[tuple[str, dt.date, str]] = set()
+    reports = [
+        f
+        for f in files
+        if (f.parsed.statement_balance and f.parsed.statement_end) or f.parsed.assertable
+    ]
     if not reports:
-        return
+        return asserted
     by_account: dict[str, list[FileReport]] = {}
     for report in reports:
         by_account.setdefault(report.importer.account(str(report.path)), []).append(report)
         report.books_balance = dict.fromkeys(report.parsed.statement_balance, Decimal(0))
+        report.books_before = dict.fromkeys(report.parsed.assertable, Decimal(0))
     for entry in itertools.chain(entries, *new.values()):
+        if isinstance(entry, data.Balance):
+            if entry.account in by_account:
+                asserted.add((entry.account, entry.date, str(entry.amount.currency)))
+            continue
         if not isinstance(entry, data.Transaction):
             continue
         for posting in entry.postings:
@@ -378,6 +429,10 @@ def _books_balances(
                 end = report.parsed.statement_end
                 if currency in report.books_balance and end and entry.date <= end:
                     report.books_balance[currency] += number
+                point = report.parsed.assertable.get(currency)
+                if point is not None and entry.date < point[0]:
+                    report.books_before[currency] += number
+    return asserted
 
 
 def _walk(folder: Path) -> list[Path]:

@@ -158,6 +158,7 @@ class VenmoImporter(ExportImporter):
             record.lineno = row.lineno
             record.status = status
             parsed.records.append(record)
+        _statement_end(parsed, self.source.money_account)
         return parsed
 
     def _balance_row(
@@ -172,6 +173,10 @@ class VenmoImporter(ExportImporter):
                 pass
             parsed.skipped.append(Skip(lineno, "statement footer (ending balance)"))
         elif begin:
+            try:
+                parsed.opening_balance.setdefault("USD", amount(begin, "Beginning Balance"))
+            except RowIssue:
+                pass
             parsed.skipped.append(Skip(lineno, "statement beginning balance"))
         else:
             parsed.skipped.append(Skip(lineno, "row without an ID"))
@@ -267,3 +272,24 @@ class VenmoImporter(ExportImporter):
             if email:
                 record.counterparty = email
         return record
+
+
+def _statement_end(parsed: Parsed, platform: str) -> None:
+    """The footer's ending balance as of the statement's last local day, and what
+    may be asserted: the balance at the start of that day (the ending balance less
+    that day's rows on the Venmo balance), since Venmo cuts its statements at
+    midnight in its own zone and the next statement may add rows to that day."""
+    ending = parsed.statement_balance.get("USD")
+    if ending is None or not parsed.records:
+        return
+    last = max(record.date for record in parsed.records)
+    parsed.statement_end = last
+    that_day = sum(
+        (
+            r.net
+            for r in parsed.records
+            if r.date == last and (r.money_account or platform) == platform
+        ),
+        Decimal(0),
+    )
+    parsed.assertable["USD"] = (last, ending - that_day)

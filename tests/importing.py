@@ -97,6 +97,10 @@ def golden_text(path: Path) -> str:
     if parsed.statement_end:
         lines.append(f";; statement end: {parsed.statement_end.isoformat()}")
     lines += [
+        f";; assertable: {day.isoformat()} {value} {currency}"
+        for currency, (day, value) in sorted(parsed.assertable.items())
+    ]
+    lines += [
         f";; balance line {p.lineno}: {p.what}. {p.fix}." for p in parsed.discrepancies
     ]
     out = "\n".join(lines) + "\n\n"

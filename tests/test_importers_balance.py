@@ -135,6 +135,11 @@ def test_the_summary_sets_the_books_balance_beside_the_statements(
         "(the statement opens at 1200 USD: the books need that opening balance or "
         "the earlier rows)"
     ) in out
+    assert "not reconciled: the books hold 335.55 USD on Assets:Platform:Open" in out
+    assert (
+        " balance "
+        not in (books.parent / "imports" / "opencollective.beancount").read_text()
+    )
     books.parent.joinpath("books", "opening.beancount").write_text(
         '2025-01-01 * "Opening balance"\n'
         "  Assets:Platform:OpenCollective  1200.00 USD\n"
@@ -148,6 +153,19 @@ def test_the_summary_sets_the_books_balance_beside_the_statements(
         "the statement's ending balance: 1561.38 USD on 2025-03-31; the books: "
         "1561.38 USD on Assets:Platform:OpenCollective\n"
     ) in out
+    # the books now agree: the balance at the start of the newest row's day (a later
+    # export may add rows to that day) is asserted, and holds
+    assert (
+        "reconciled: 2025-03-31 balance Assets:Platform:OpenCollective  1535.55 USD "
+        "(written: the books agree with the statement)"
+    ) in out
+    code, out, err = invoke(runner, "check", str(books), "assertions")
+    assert code == 0, out + err
+    code, out, err = invoke(runner, "import", str(path), "--ledger", str(books))
+    assert code == 0 and "reconciled: the books already assert the USD balance" in out
+    assert "wrote" not in out
+    text = (books.parent / "imports" / "opencollective.beancount").read_text()
+    assert text.count(" balance ") == 1
 
 
 def test_a_broken_chain_exits_1_and_names_the_line(
@@ -157,3 +175,46 @@ def test_a_broken_chain_exits_1_and_names_the_line(
     code, out, _err = invoke(runner, "import", str(path), "--ledger", str(books))
     assert code == 1
     assert "  balance: " in out and "transactions.csv:10: the file's balance column" in out
+
+
+def test_an_ofx_ledger_balance_reconciles_the_bank_account(
+    books: Path, runner: CliRunner
+) -> None:
+    """LEDGERBAL as of 2025-08-31 is asserted on 2025-09-01 once the books agree, so
+    the strict ``fresh`` check is satisfied by the import alone."""
+    books.parent.joinpath("books", "opening.beancount").write_text(
+        '2025-07-31 * "Opening balance"\n'
+        "  Assets:Bank:Checking  1185.42 USD\n"
+        "  Equity:Opening-Balances\n",
+        encoding="utf-8",
+    )
+    path = DATA / "bank" / "credit-union-headerless.qfx"
+    code, out, err = invoke(runner, "import", str(path), "--ledger", str(books))
+    assert code == 0, out + err
+    assert (
+        "reconciled: 2025-09-01 balance Assets:Bank:Checking  1258.82 USD (written"
+    ) in out
+    code, out, err = invoke(runner, "check", str(books), "assertions")
+    assert code == 0, out + err
+    _code, out, err = invoke(runner, "check", str(books), "fresh")
+    assert "fresh:" in out + err  # the template's other accounts have none ...
+    assert "Assets:Bank:Checking" not in out + err  # ... the bank account has one
+
+
+def test_a_venmo_footer_reconciles_the_start_of_its_last_day(
+    books: Path, runner: CliRunner
+) -> None:
+    """The May statement opens at 1020.00 and ends at 1288.30; its last row is on
+    2025-05-15 (local), so the start of that day is asserted: 1368.30."""
+    books.parent.joinpath("books", "opening.beancount").write_text(
+        '2025-04-30 * "Opening balance"\n'
+        "  Assets:Platform:Venmo  1020.00 USD\n"
+        "  Equity:Opening-Balances\n",
+        encoding="utf-8",
+    )
+    path = DATA / "venmo" / "statement-2025-05.csv"
+    code, out, err = invoke(runner, "import", str(path), "--ledger", str(books))
+    assert code == 0, out + err
+    assert "reconciled: 2025-05-15 balance Assets:Platform:Venmo  1368.30 USD" in out
+    code, out, err = invoke(runner, "check", str(books), "assertions")
+    assert code == 0, out + err
