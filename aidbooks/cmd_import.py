@@ -1,4 +1,5 @@
-"""``aidbooks import FILE|DIR... [--ledger FILE] [--dry-run]``: exports into the books.
+"""``aidbooks import FILE|DIR... [--ledger FILE] [--dry-run] [--since DATE]``: exports
+into the books.
 
 Identifies each file by its header (folders are walked; files no importer knows are
 listed and left alone), reads them all, then — holding a lock on the books, so two
@@ -6,7 +7,8 @@ imports never interleave — loads the books **once** (no pickle cache, the garb
 collector paused), books every row against one index of the platform ids already
 there, and appends the new entries atomically to ``imports/<platform>.beancount``
 (new recipient codes to ``imports/codes.beancount``). ``--dry-run`` does all of it
-but the writing.
+but the writing; ``--since DATE`` leaves rows dated before DATE out (listed as
+skipped), for books whose earlier history was entered another way.
 
 The summary (stdout) gives per file the rows read, imported, duplicates and
 skipped rows grouped by reason with their line numbers, rows whose status changed
@@ -27,6 +29,7 @@ bad policy or key) — nothing is written then. A progress bar shows on a termin
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sys
 from collections import defaultdict
 from collections.abc import Callable
@@ -43,6 +46,7 @@ from aidbooks.importers.records import label
 from aidbooks.importers.run import FileReport
 from aidbooks.importers.run import ImportRun
 from aidbooks.importers.settings import Settings
+from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.errors import printable
 from aidbooks.plugins.fsutil import checkpoint
 from aidbooks.plugins.pii import Scanner
@@ -131,6 +135,13 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
         out.append(
             f"  skipped ({len(numbers)}): {reason}" + (f" — line {where}" if where else "")
         )
+        if reason.startswith("dated before the books begin"):
+            out.append(
+                "    to import them, begin the books earlier: move the open dates in "
+                "accounts.beancount back (new books: aidbooks init DIR --start DATE), "
+                "count what the fund held that day in books/opening.beancount, and "
+                "import again"
+            )
     for change in report.changed:
         action = (
             "check it and correct the books by hand" if change.needs_action else "noted"
@@ -200,6 +211,24 @@ def _refusal(error: ImportFileError) -> str:
     return ImportFileError(error.what, error.fix, shown, error.lineno).line()
 
 
+def _since(text: str | None) -> dt.date | None:
+    """The ``--since`` date.
+
+    Raises:
+      AidbooksError: not a YYYY-MM-DD date (exit 2).
+    """
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise AidbooksError(
+            "--since is not a date",
+            "give the first day to import as YYYY-MM-DD (--since 2025-01-01); "
+            "nothing was imported",
+        ) from None
+
+
 def _settings(ledger: Path) -> Settings:
     policy = load_policy(policy_path_for(ledger))
     return Settings.from_policy(policy, ledger.parent)
@@ -216,11 +245,20 @@ def _settings(ledger: Path) -> Settings:
     help="The main ledger file (default: $AIDBOOKS_LEDGER, else ledger/main.beancount).",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; write nothing.")
-def import_(paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool) -> None:
+@click.option(
+    "--since",
+    default=None,
+    metavar="DATE",
+    help="Import only rows dated on or after DATE (YYYY-MM-DD); earlier rows are "
+    "listed as skipped.",
+)
+def import_(
+    paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool, since: str | None
+) -> None:
     """Import platform exports (FILE or DIR...) into the books."""
     ledger = ledger_path(ledger_arg)
     settings = _settings(ledger)
-    run = ImportRun(settings, ledger, dry_run)
+    run = ImportRun(settings, ledger, dry_run, since=_since(since))
     run.collect(paths)
     run.check_ledger()
     run.parse()

@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 import jinja2
 
+from aidbooks.importers.timeparse import YEARS
 from aidbooks.plugins import accounts
 from aidbooks.plugins import keys
 from aidbooks.plugins.errors import AidbooksError
@@ -105,6 +106,27 @@ def template_context(
     }
 
 
+def _start_date(text: str | None) -> dt.date:
+    """The ``--start`` date (default: 1 January of last year).
+
+    Raises:
+      AidbooksError: not a YYYY-MM-DD date (exit 2, nothing changed).
+    """
+    if text is None:
+        return dt.date(dt.date.today().year - 1, 1, 1)
+    try:
+        day = dt.date.fromisoformat(text.strip())
+        if day.year not in YEARS:
+            raise ValueError(text)
+        return day
+    except ValueError:
+        raise AidbooksError(
+            "--start is not a date",
+            "give the day the books begin as YYYY-MM-DD (--start 2023-01-01); "
+            "nothing was changed",
+        ) from None
+
+
 def _inside(child: Path, parent: Path) -> bool:
     try:
         child.resolve().relative_to(parent.resolve())
@@ -134,10 +156,24 @@ def _inside(child: Path, parent: Path) -> bool:
     help="Where the fund's key lives (default ~/.config/aidbooks/<name>.key, "
     "or $AIDBOOKS_KEY_FILE). Never inside the books.",
 )
+@click.option(
+    "--start",
+    default=None,
+    metavar="DATE",
+    help="The day the books begin (YYYY-MM-DD; default: 1 January of last year). "
+    "Imported rows dated earlier are skipped, so start on or before the oldest "
+    "export you will import.",
+)
 def init(
-    directory: Path, name: str, currency: str, timezone: str, key_file: str | None
+    directory: Path,
+    name: str,
+    currency: str,
+    timezone: str,
+    key_file: str | None,
+    start: str | None,
 ) -> None:
     """New books in DIRECTORY from the template (DIRECTORY must be new or empty)."""
+    begin = _start_date(start)
     kind, reason = path_kind(directory)
     if (
         os.path.islink(directory)
@@ -175,9 +211,7 @@ def init(
             str(key_path),
         )
     files = render_template(
-        template_context(
-            name, currency, timezone, raw_key, f"{dt.date.today().year - 1}-01-01"
-        )
+        template_context(name, currency, timezone, raw_key, begin.isoformat())
     )
     parent = directory.resolve().parent
     staging: Path | None = None
@@ -214,4 +248,8 @@ def init(
     click.echo(f"  policy:      {directory / 'aidbooks.toml'}")
     state = "created" if created_key else "already there, kept"
     click.echo(f"  key:         {key_path} ({state}; back it up, never commit it)")
+    click.echo(
+        f"  books begin: {begin.isoformat()} (imported rows dated earlier are skipped; "
+        "set another day with --start)"
+    )
     click.echo(f"Next: aidbooks check {directory / 'main.beancount'}")

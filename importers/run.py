@@ -111,6 +111,8 @@ class ImportRun:
     settings: Settings
     ledger: Path
     dry_run: bool = False
+    #: ``--since``: rows dated earlier are listed as skipped, not imported.
+    since: dt.date | None = None
     files: list[FileReport] = field(default_factory=list)
     unrecognised: list[Path] = field(default_factory=list)
     #: Files found in a folder that cannot be imported at all, with the reason.
@@ -237,6 +239,8 @@ class ImportRun:
         by_target: dict[str, list[data.Transaction]] = {}
         for report in self.files:
             source = report.importer.source
+            if self.since is not None:
+                _before_since(report.parsed, self.since)
             booked = session.book(report.parsed, source, str(report.path), progress)
             report.imported = len(booked.entries)
             report.duplicates = booked.duplicates
@@ -383,6 +387,18 @@ class ImportRun:
             )
             text = pattern.sub(date.isoformat() + r"\1", text)
         return text
+
+
+def _before_since(parsed: Parsed, since: dt.date) -> None:
+    """Move the records dated before ``since`` to the skipped rows (``--since``)."""
+    reason = f"dated before --since {since.isoformat()}"
+    kept = []
+    for record in parsed.records:
+        if record.date < since:
+            parsed.skipped.append(Skip(record.lineno, reason))
+        else:
+            kept.append(record)
+    parsed.records = kept
 
 
 def _books_balances(

@@ -360,3 +360,68 @@ def test_a_missing_key_is_unusable_input(books: Path, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "does not exist" in result.stderr
+
+
+def test_books_that_begin_later_skip_older_rows_and_say_how_to_begin_earlier(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    """`init --start` sets the day the books begin; an import of older rows lists
+    them as skipped and says how to begin earlier."""
+    folder = tmp_path / "books"
+    key = str(tmp_path / "secret" / "fund.key")
+    code, out, err = invoke(
+        runner, "init", str(folder), "--key-file", key, "--start", "2025-05-10"
+    )
+    assert code == 0, err
+    assert "books begin: 2025-05-10" in out
+    assert (
+        "2025-05-10 open Assets:Platform:Venmo"
+        in (folder / "accounts.beancount").read_text()
+    )
+    statement = DATA / "venmo" / "statement-2025-05.csv"
+    code, out, err = invoke(
+        runner, "import", str(statement), "--ledger", str(folder / "main.beancount")
+    )
+    assert code == 0, out + err
+    assert "dated before the books begin (2025-05-10)" in out
+    assert "aidbooks init DIR --start DATE" in out
+    early = tmp_path / "early"
+    code, out, err = invoke(
+        runner, "init", str(early), "--key-file", key, "--start", "2021-01-01"
+    )
+    assert code == 0, err
+    code, out, err = invoke(
+        runner, "import", str(statement), "--ledger", str(early / "main.beancount")
+    )
+    assert code == 0 and "dated before the books begin" not in out, out + err
+
+
+def test_init_refuses_a_start_that_is_not_a_date(tmp_path: Path, runner: CliRunner) -> None:
+    code, _out, err = invoke(runner, "init", str(tmp_path / "b"), "--start", "last year")
+    assert code == 2
+    assert "--start is not a date" in err
+    assert not (tmp_path / "b").exists()
+
+
+def test_since_leaves_earlier_rows_out(books: Path, runner: CliRunner) -> None:
+    statement = DATA / "venmo" / "statement-2025-05.csv"
+    code, out, err = invoke(
+        runner, "import", str(statement), "--ledger", str(books), "--since", "2025-05-10"
+    )
+    assert code == 0, out + err
+    match = re.search(
+        r"skipped \((\d+)\): dated before --since 2025-05-10 — line ([\d, ]+)", out
+    )
+    assert match, out
+    imported = (books.parent / "imports" / "venmo.beancount").read_text()
+    assert "2025-05-0" not in imported.replace("2025-05-10", "")
+    code, out, err = invoke(runner, "import", str(statement), "--ledger", str(books))
+    assert code == 0, out + err
+    assert f"{match.group(1)} imported" in out  # the rest comes in without --since
+
+
+def test_since_must_be_a_date(books: Path, runner: CliRunner) -> None:
+    code, _out, err = invoke(
+        runner, "import", "x.csv", "--ledger", str(books), "--since", "May"
+    )
+    assert code == 2 and "--since is not a date" in err
