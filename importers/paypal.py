@@ -116,6 +116,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "Id. de referencia de la transacción",
         "Zugehöriger Transaktionscode",
     ),
+    "balance": ("Balance", "Saldo", "Guthaben"),
     "impact": (
         "Balance Impact",
         "Repercusiones en el saldo",
@@ -265,6 +266,8 @@ class PayPalImporter(ExportImporter):
                 parsed.records.append(item)
         self._conversions(legs, records, parsed)
         parsed.records.sort(key=lambda r: r.lineno)
+        if cols.present("balance"):
+            _balances(rows, cols, order, decimal, fund_zone, parsed)
         return parsed
 
     def _row(
@@ -476,3 +479,58 @@ class PayPalImporter(ExportImporter):
         payment.currency = other.currency
         payment.extra_ids = (first.id, second.id)
         return True
+
+
+def _balances(
+    rows: list[Row],
+    cols: Columns,
+    order: str,
+    decimal: str,
+    fund_zone: dt.tzinfo,
+    parsed: Parsed,
+) -> None:
+    """The ``Balance`` column: the ending balance per currency, and what may be
+    asserted — the balance at the start of the newest row's local day (PayPal's
+    rows are instants; a later download may still add rows to that day).
+
+    PayPal's balance counts holds the books do not (a held payment is money the
+    fund does not have yet), so it is only asserted where the books agree with it.
+    Rows are taken in time order (downloads come oldest or newest first), rows of
+    one second in the file's direction.
+    """
+    points: list[tuple[dt.datetime, int, dt.date, str, Decimal]] = []
+    for index, row in enumerate(rows):
+        cells = row.cells
+        text = cols.get(cells, "balance")
+        currency = cols.get(cells, "currency").upper()
+        if not text or len(currency) != 3 or not currency.isalpha():
+            continue
+        try:
+            value = amount(text, "Balance", decimal)
+            day = parse_date(cols.get(cells, "date"), order)
+            clock = cols.get(cells, "time")
+            if clock:
+                moment = combine(
+                    day, parse_clock(clock), zone(cols.get(cells, "zone") or "UTC")
+                )
+                local = local_date(moment, fund_zone)
+            else:
+                moment = dt.datetime.combine(day, dt.time(), dt.UTC)
+                local = day
+        except (RowIssue, ValueError, ArithmeticError):
+            return  # a row the chain cannot place: no balance is stated
+        points.append((moment, index, local, currency, value))
+    if not points:
+        return
+    if points[0][0] > points[-1][0]:
+        points = [(m, -i, d, c, v) for m, i, d, c, v in points]
+    points.sort(key=lambda p: (p[0], p[1]))
+    last_day: dict[str, dt.date] = {}
+    for _moment, _index, local, currency, value in points:
+        parsed.statement_balance[currency] = value
+        last_day[currency] = local
+    parsed.statement_end = max(last_day.values())
+    for currency, end in last_day.items():
+        before = [v for _m, _i, d, c, v in points if c == currency and d < end]
+        if before and end == parsed.statement_end:
+            parsed.assertable[currency] = (end, before[-1])

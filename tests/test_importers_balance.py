@@ -218,3 +218,30 @@ def test_a_venmo_footer_reconciles_the_start_of_its_last_day(
     assert "reconciled: 2025-05-15 balance Assets:Platform:Venmo  1368.30 USD" in out
     code, out, err = invoke(runner, "check", str(books), "assertions")
     assert code == 0, out + err
+
+
+def test_a_paypal_balance_column_reconciles_the_start_of_its_last_day(
+    books: Path, runner: CliRunner
+) -> None:
+    """The personal download's last row (1,200.00 received) is on 2025-05-13; the
+    Balance column says 0.00 before it, which the books agree with (the pending
+    deposit is not booked, and PayPal's balance does not count it either)."""
+    path = DATA / "paypal" / "personal.csv"
+    code, out, err = invoke(runner, "import", str(path), "--ledger", str(books))
+    assert code == 0, out + err
+    assert "the statement's ending balance: 1200.00 USD on 2025-05-13" in out
+    assert "reconciled: 2025-05-13 balance Assets:Platform:PayPal  0.00 USD" in out
+    code, out, err = invoke(runner, "check", str(books), "assertions")
+    assert code == 0, out + err
+
+
+def test_a_paypal_balance_the_books_disagree_with_is_not_asserted(
+    books: Path, runner: CliRunner
+) -> None:
+    """The business download opens at 1,000.00 (its first row's balance less its
+    net): without that opening balance the books disagree, and nothing is asserted."""
+    path = DATA / "paypal" / "activity-en.csv"
+    code, out, err = invoke(runner, "import", str(path), "--ledger", str(books))
+    assert code in (0, 1), out + err
+    assert "not reconciled: the books hold" in out
+    assert " balance " not in (books.parent / "imports" / "paypal.beancount").read_text()
