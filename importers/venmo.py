@@ -231,6 +231,11 @@ class VenmoImporter(ExportImporter):
             record.kind = Kind.TRANSFER
         elif kind_text in PURCHASES:
             record.kind = Kind.PURCHASE
+            # paid from a linked bank account or card (or refunded to one): the
+            # Venmo balance never moved, the bank's statement shows the money
+            external = destination if total > 0 else funding
+            if external not in NONE:
+                record.money_account = "Assets:Clearing:Venmo"
         else:
             record.kind = Kind.OTHER
 

@@ -245,3 +245,32 @@ def test_a_paypal_balance_the_books_disagree_with_is_not_asserted(
     assert code in (0, 1), out + err
     assert "not reconciled: the books hold" in out
     assert " balance " not in (books.parent / "imports" / "paypal.beancount").read_text()
+
+
+def test_a_venmo_purchase_paid_from_the_bank_never_touches_the_venmo_balance(
+    tmp_path: Path,
+) -> None:
+    """A Merchant Transaction funded by a linked bank account goes through
+    Assets:Clearing:Venmo (the bank's statement shows the money leave), so the
+    books' Venmo balance follows the statement's (it drifted by the purchase)."""
+    lines = (DATA / "venmo" / "statement-2025-05.csv").read_text(encoding="utf-8")
+    row = ",Merchant Transaction,Complete,,Fund Account,Corner Grocery,- $64.20,,0,,0,,"
+    assert row + "Venmo balance," in lines
+    path = tmp_path / "statement.csv"
+    path.write_text(
+        lines.replace(row + "Venmo balance,", row + "Example Bank *0000,"), encoding="utf-8"
+    )
+    conf = settings()
+    importer = importer_for(path, conf)
+    parsed = importer.parse(str(path))
+    booked = Session(conf, BookState()).book(parsed, importer.source, str(path))
+    purchase = next(
+        e for e in booked.entries if e.meta["venmo-id"] == "4100000000000000020"
+    )
+    assert [p.account for p in purchase.postings] == [
+        "Assets:Clearing:Venmo",
+        "Expenses:Uncategorized",
+    ]
+    before = _sums(DATA / "venmo" / "statement-2025-05.csv")["Assets:Platform:Venmo"]
+    after = _sums(path)["Assets:Platform:Venmo"]
+    assert after - before == Decimal("64.20")
