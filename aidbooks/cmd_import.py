@@ -107,11 +107,22 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
             "accounts opened in imports/accounts.beancount: " + ", ".join(run.new_accounts)
         )
     waiting = sum(f.to_categorise for f in run.files)
+    grants = sum(f.grants_to_categorise for f in run.files)
     if waiting:
-        out.append(
-            f"to categorise: {waiting} entries flagged ! (grants on {AID_UNCATEGORIZED}: "
-            "set the category, add approved-by, then change ! to *)"
-        )
+        parts = []
+        if grants:
+            parts.append(
+                f"{grants} {'grant' if grants == 1 else 'grants'} on {AID_UNCATEGORIZED}: "
+                "set the category, add approved-by, then change ! to *"
+            )
+        others = waiting - grants
+        if others:
+            parts.append(
+                f"{others} other {'entry' if others == 1 else 'entries'} on "
+                "Expenses:Uncategorized or Income:Uncategorized: set the account, then "
+                "change ! to *"
+            )
+        out.append(f"to categorise: {waiting} entries flagged ! ({'; '.join(parts)})")
     if run.dry_run:
         out.append("dry run: nothing was written")
     else:

@@ -214,6 +214,8 @@ class Booked:
     problems: list[Problem] = field(default_factory=list)
     changed: list[Changed] = field(default_factory=list)
     to_categorise: int = 0
+    #: Of those, grants to a household (on ``Expenses:Aid:Uncategorized``).
+    grants_to_categorise: int = 0
 
 
 class Session:
@@ -334,6 +336,8 @@ class Session:
                 namespace[extra] = record.status_token
             if entry.flag == "!":
                 out.to_categorise += 1
+                if any(p.account == AID_UNCATEGORIZED for p in entry.postings):
+                    out.grants_to_categorise += 1
             out.entries.append(entry)
         if progress is not None:
             progress(step % 1000)

@@ -82,6 +82,7 @@ class FileReport:
     problems: list[Problem] = field(default_factory=list)
     changed: list[Changed] = field(default_factory=list)
     to_categorise: int = 0
+    grants_to_categorise: int = 0
     #: The books' balance of the money account at the statement's end (currency ->
     #: amount), this import included, for each currency the statement states.
     books_balance: dict[str, Decimal] = field(default_factory=dict)
@@ -248,6 +249,7 @@ class ImportRun:
             report.problems = booked.problems
             report.changed = booked.changed
             report.to_categorise = booked.to_categorise
+            report.grants_to_categorise = booked.grants_to_categorise
             by_target.setdefault(f"imports/{source.target}.beancount", []).extend(
                 booked.entries
             )

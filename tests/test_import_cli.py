@@ -56,6 +56,9 @@ def test_summary_then_reimport_adds_nothing(books: Path, runner: CliRunner) -> N
     assert "skipped (1): statement beginning balance — line 4" in out
     assert "new recipient codes (3), declared in imports/codes.beancount" in out
     assert "to categorise: 5 entries flagged !" in out
+    # not every ! entry is a grant: the allowlisted utility and the purchase are not
+    assert "(3 grants on Expenses:Aid:Uncategorized: set the category" in out
+    assert "2 other entries on Expenses:Uncategorized or Income:Uncategorized" in out
     assert "wrote 11 entries to imports/venmo.beancount" in out
     assert "the statement's ending balance: 1288.30 USD" in out
     written = (books.parent / "imports" / "venmo.beancount").read_text()
