@@ -63,9 +63,19 @@ BALANCE = ("id", "Type", "Amount", "Fee", "Net", "Currency")
 BALANCE_ALT = ("Transaction ID", "Transaction Type", "Amount", "Fee", "Net", "Currency")
 PAYMENTS = ("id", "Amount", "Amount Refunded", "Currency", "Status")
 PAYOUTS = ("id", "Amount", "Arrival Date (UTC)", "Currency", "Status")
+#: The "Balance change from activity" report (itemized, Reports > Balance):
+#: ``balance_transaction_id`` is the ``txn_`` of the balance history.
+ACTIVITY = (
+    "balance_transaction_id",
+    "reporting_category",
+    "gross",
+    "fee",
+    "net",
+    "currency",
+)
 
 COLUMNS = {
-    "id": ("id", "Transaction ID"),
+    "id": ("id", "Transaction ID", "balance_transaction_id"),
     "type": ("Type", "Transaction Type", "reporting_category"),
     "source": ("Source", "source_id"),
     "amount": ("Amount", "gross"),
@@ -77,18 +87,47 @@ COLUMNS = {
     "refunded_date": ("Refunded date (UTC)",),
     "status": ("Status",),
     "arrival": ("Arrival Date (UTC)",),
-    "customer": ("Customer Email", "email (metadata)", "Customer ID"),
+    "customer": (
+        "Customer Email",
+        "email (metadata)",
+        "Customer ID",
+        "customer_email",
+        "customer_id",
+    ),
 }
 
 DONATION_TYPES = frozenset({"charge", "payment"})
 REFUND_TYPES = frozenset(
     {"refund", "payment_refund", "refund_failure", "payment_failure_refund"}
 )
-DISPUTE_TYPES = frozenset({"adjustment", "dispute", "dispute_reversal"})
-PAYOUT_TYPES = frozenset({"payout", "payout_cancel", "payout_failure", "transfer"})
-FEE_TYPES = frozenset(
-    {"stripe_fee", "application_fee", "application_fee_refund", "contribution", "tax_fee"}
+DISPUTE_TYPES = frozenset(
+    {"adjustment", "dispute", "dispute_reversal", "partial_capture_reversal"}
 )
+PAYOUT_TYPES = frozenset(
+    {
+        "payout",
+        "payout_cancel",
+        "payout_failure",
+        "payout_reversal",
+        "transfer",
+        "transfer_reversal",
+        "topup",
+        "topup_reversal",
+    }
+)
+FEE_TYPES = frozenset(
+    {
+        "stripe_fee",
+        "application_fee",
+        "application_fee_refund",
+        "contribution",
+        "tax_fee",
+        "fee",
+        "network_cost",
+    }
+)
+
+LAYOUTS = (BALANCE, BALANCE_ALT, PAYMENTS, PAYOUTS, ACTIVITY)
 
 
 def stamp(text: str) -> dt.datetime:
@@ -117,22 +156,23 @@ class StripeImporter(ExportImporter):
         return Source("stripe", "Stripe", "Assets:Platform:Stripe", "Stripe", "stripe")
 
     def sniff(self, head: str) -> bool:
-        return (
-            find_header(head, (BALANCE, BALANCE_ALT, PAYMENTS, PAYOUTS), limit=3)
-            is not None
-        )
+        return find_header(head, LAYOUTS, limit=3) is not None
 
     def parse(self, filepath: str) -> Parsed:
         text = read_text(filepath)
-        found = find_header(text, (BALANCE, BALANCE_ALT, PAYMENTS, PAYOUTS), limit=3)
+        found = find_header(text, LAYOUTS, limit=3)
         if found is None:
             raise ImportFileError(
                 "has no Stripe header",
-                "export the balance history again from Stripe",
+                "export the balance history (or the balance change from activity "
+                "report) from Stripe",
                 filepath,
             )
         header, which = found
         cols = Columns(header, COLUMNS)
+        if which == 4:  # the activity report reads as the balance history, in UTC
+            cols.require(filepath, "created")
+            which = 0
         fund_zone = self.settings.fund_zone if self.settings else dt.UTC
         parsed = Parsed()
         for row in data_rows(text, header):

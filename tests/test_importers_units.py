@@ -326,3 +326,41 @@ def test_an_older_statement_moves_the_declaration_earlier(
     assert declared.count(code_for_b) == 1
     code, out, err = invoke(runner, "check", str(main))
     assert code == 0, out + err
+
+
+def test_the_stripe_balance_change_from_activity_report_is_read_as_the_balance_history() -> (
+    None
+):
+    """Reports > Balance > "Balance change from activity" (itemized): the same
+    balance transactions (``balance_transaction_id`` is the ``txn_``), with
+    ``reporting_category`` for the type, ``gross``/``fee``/``net`` and
+    ``created_utc``; the customer's e-mail only ever becomes a donor code."""
+    from aidbooks.importers.records import Kind  # noqa: PLC0415
+    from tests.importing import importer_for  # noqa: PLC0415
+
+    path = DATA / "stripe" / "balance-change-activity.csv"
+    importer = importer_for(path)
+    assert importer.name == "aidbooks.stripe"
+    parsed = importer.parse(str(path))
+    assert parsed.problems == [] and parsed.skipped == []
+    assert [r.kind for r in parsed.records] == [
+        Kind.DONATION,
+        Kind.DONATION,
+        Kind.DONATION_REVERSAL,
+        Kind.FEE,
+        Kind.TRANSFER,
+        Kind.DONATION_REVERSAL,
+    ]
+    assert sum(r.net for r in parsed.records) == Decimal("-65.00")
+    assert parsed.records[0].counterparty == "donor.ah@example.org"
+
+
+def test_the_stripe_activity_report_needs_its_utc_time(tmp_path: Path) -> None:
+    text = (DATA / "stripe" / "balance-change-activity.csv").read_text(encoding="utf-8")
+    path = tmp_path / "activity.csv"
+    path.write_text(text.replace("created_utc,", "created_at,", 1), encoding="utf-8")
+    from aidbooks.importers.stripe import StripeImporter  # noqa: PLC0415
+
+    with pytest.raises(ImportFileError) as info:
+        StripeImporter(settings()).parse(str(path))
+    assert "has no column for created" in str(info.value)
