@@ -92,10 +92,11 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
         out.append(f"refused, nothing of it imported: {_refusal(error)}")
     total_imported = sum(f.imported for f in run.files)
     total_dups = sum(f.duplicates for f in run.files)
-    total_skipped = sum(len(f.skipped) for f in run.files)
+    total_skipped = sum(len(f.skipped) + f.legs_skipped for f in run.files)
     out.append(
         f"total: {run.rows} rows read, {total_imported} imported, "
-        f"{total_dups} duplicates, {total_skipped} skipped, {run.rejected} rejected"
+        f"{total_dups} duplicates, {total_skipped} skipped, "
+        f"{sum(f.rejected_rows for f in run.files)} rejected"
     )
     if run.new_codes:
         out.append(
@@ -136,7 +137,7 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
     out = [
         f"{name} ({report.importer.label}): {report.parsed.rows} rows read, "
         f"{report.imported} imported, {report.duplicates} duplicates, "
-        f"{len(report.skipped)} skipped"
+        f"{len(report.skipped) + report.legs_skipped} skipped"
     ]
     by_reason: dict[str, list[int]] = defaultdict(list)
     for skip in report.skipped:
@@ -165,6 +166,12 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
         where = f"{name}:{item.lineno}" if item.lineno else name
         fix = item.fix[:1].upper() + item.fix[1:]
         out.append(f"  rejected: {where}: {item.what}. {fix}.")
+    folded = report.legs_skipped + report.legs_rejected
+    if folded:
+        out.append(
+            f"  ({folded} currency-conversion rows belong to the skipped or rejected "
+            "rows above and are counted with them)"
+        )
     for item in report.parsed.discrepancies:
         where = f"{name}:{item.lineno}" if item.lineno else name
         fix = item.fix[:1].upper() + item.fix[1:]

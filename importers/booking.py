@@ -44,9 +44,10 @@ This is where an export's rows meet the books (docs/design.md#rules-for-every-im
   the row (it is listed, never written). Platform ids and raw timestamps are
   checked as machine tokens: a timestamp already passed a strict date parser; an
   id is refused only when it cannot be a stable key (empty, spaces, quotes or
-  other characters no platform id holds, over 128 characters) or when the
+  other characters no platform id holds, over 128 characters), when the
   personal-data detectors, reading it as an identifier (``MariaGarcia``,
-  ``maria.garcia``), find personal data in it — never for its letters-and-digits
+  ``maria.garcia``), find personal data in it, or when it is capitalised words of
+  letters (``Quixtarr``: a name no list knows) — never for its letters-and-digits
   shape (real Cash App and Open Collective ids may have no digit, PayPal
   subscription references are ``I-`` + 12 or ``B-`` + 17 characters). An
   all-digit id is not scanned (a 10–19 digit id is indistinguishable from a phone
@@ -104,6 +105,10 @@ _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
 #: carry personal data (a name shifted into the id column) is the detectors' call
 #: (:meth:`Session.id_issue`), not this pattern's.
 _SAFE_ID = re.compile(r"[A-Za-z0-9#][A-Za-z0-9_.:/+=#-]{0,127}")
+#: Capitalised words of letters glued together (``Quixtarr``, ``MarisolVantablack``):
+#: the shape of a proper noun, which no platform's random ids take, while a name
+#: the detectors' lists do not know takes it (a name shifted into the id column).
+_PROPER_NOUN = re.compile(r"(?:[A-Z][a-z]+){1,4}")
 #: What the books may hold as a currency: an ISO 4217-shaped code.
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _SAFE_TIME = re.compile(r"[0-9A-Za-z_:/.+\-\[\] ]{4,60}")
@@ -216,6 +221,11 @@ class Booked:
     to_categorise: int = 0
     #: Of those, grants to a household (on ``Expenses:Aid:Uncategorized``).
     grants_to_categorise: int = 0
+    #: Rows folded into another row's entry (currency-conversion legs), by what
+    #: became of that entry: so the summary's counts add up to the rows read.
+    legs_imported: int = 0
+    legs_skipped: int = 0
+    legs_rejected: int = 0
 
 
 class Session:
@@ -301,47 +311,76 @@ class Session:
             step += 1
             if progress is not None and step % 1000 == 0:
                 progress(1000)
-            if self._seen(record, namespace, sources, source.prefix, out):
-                continue
-            if start is not None and record.date < start:
-                out.skipped.append(
-                    Skip(
-                        record.lineno, f"dated before the books begin ({start.isoformat()})"
-                    )
+            if record.extra_ids:  # rows folded into this one go where it goes
+                before = (
+                    len(out.entries),
+                    out.duplicates,
+                    len(out.skipped),
+                    len(out.problems),
                 )
+                self._book_one(record, source, filename, start, namespace, sources, out)
+                legs = len(record.extra_ids)
+                if len(out.entries) > before[0]:
+                    out.legs_imported += legs
+                elif out.duplicates > before[1]:
+                    out.duplicates += legs
+                elif len(out.skipped) > before[2]:
+                    out.legs_skipped += legs
+                elif len(out.problems) > before[3]:
+                    out.legs_rejected += legs
                 continue
-            if record.net == ZERO and record.fee == ZERO and record.kind != Kind.CONVERSION:
-                out.skipped.append(Skip(record.lineno, "no money moved"))
-                continue
-            try:
-                entry = self._entry(record, source, filename)
-            except _RowError as exc:
-                out.problems.append(Problem(record.lineno, exc.what, exc.fix))
-                continue
-            hit = (
-                self._scan(entry)
-                or self._odd_token(record)
-                or self._currency_refused(entry)
-                or _unbalanced(entry)
-            )
-            if hit:
-                out.problems.append(Problem(record.lineno, *hit))
-                continue
-            self._accept(entry, record, source)
-            namespace[record.id] = record.status_token
-            behind = record.meta.get(f"{source.prefix}-source")
-            if behind:
-                sources.add(behind)
-            for extra in record.extra_ids:
-                namespace[extra] = record.status_token
-            if entry.flag == "!":
-                out.to_categorise += 1
-                if any(p.account == AID_UNCATEGORIZED for p in entry.postings):
-                    out.grants_to_categorise += 1
-            out.entries.append(entry)
+            self._book_one(record, source, filename, start, namespace, sources, out)
         if progress is not None:
             progress(step % 1000)
         return out
+
+    def _book_one(
+        self,
+        record: Record,
+        source: Source,
+        filename: str,
+        start: dt.date | None,
+        namespace: dict[str, str | None],
+        sources: set[str],
+        out: Booked,
+    ) -> None:
+        """Book one record into ``out`` (an entry, a duplicate, a skip or a problem)."""
+        if self._seen(record, namespace, sources, source.prefix, out):
+            return
+        if start is not None and record.date < start:
+            out.skipped.append(
+                Skip(record.lineno, f"dated before the books begin ({start.isoformat()})")
+            )
+            return
+        if record.net == ZERO and record.fee == ZERO and record.kind != Kind.CONVERSION:
+            out.skipped.append(Skip(record.lineno, "no money moved"))
+            return
+        try:
+            entry = self._entry(record, source, filename)
+        except _RowError as exc:
+            out.problems.append(Problem(record.lineno, exc.what, exc.fix))
+            return
+        hit = (
+            self._scan(entry)
+            or self._odd_token(record)
+            or self._currency_refused(entry)
+            or _unbalanced(entry)
+        )
+        if hit:
+            out.problems.append(Problem(record.lineno, *hit))
+            return
+        self._accept(entry, record, source)
+        namespace[record.id] = record.status_token
+        behind = record.meta.get(f"{source.prefix}-source")
+        if behind:
+            sources.add(behind)
+        for extra in record.extra_ids:
+            namespace[extra] = record.status_token
+        if entry.flag == "!":
+            out.to_categorise += 1
+            if any(p.account == AID_UNCATEGORIZED for p in entry.postings):
+                out.grants_to_categorise += 1
+        out.entries.append(entry)
 
     def _seen(
         self,
@@ -563,8 +602,9 @@ class Session:
     def id_issue(self, value: str, column: str = "id") -> tuple[str, str] | None:
         """(what, fix) if ``value`` may not be written as a platform id, else None.
 
-        Refused only when it cannot be a stable key or the detectors find personal
-        data in it read as an identifier (see the module docstring).
+        Refused only when it cannot be a stable key, the detectors find personal
+        data in it read as an identifier, or it has a name's shape (see the module
+        docstring).
         """
         if not _SAFE_ID.fullmatch(value):
             return (
@@ -581,6 +621,13 @@ class Session:
         if kinds:
             return (
                 f"the {column} column holds {pii.describe(kinds)}, not a platform id",
+                "the row was not imported; check that the export has the platform's "
+                "own columns",
+            )
+        if _PROPER_NOUN.fullmatch(value):
+            return (
+                f"the {column} column holds a capitalised word (the shape of a name), "
+                "not a platform id",
                 "the row was not imported; check that the export has the platform's "
                 "own columns",
             )

@@ -76,8 +76,12 @@ class FileReport:
     #: Found by walking a folder (a refusal is listed), not named on the command line.
     from_folder: bool = False
     parsed: Parsed = field(default_factory=Parsed)
+    #: Rows imported (a payment and the conversion legs folded into its entry).
     imported: int = 0
     duplicates: int = 0
+    #: Rows folded into a skipped or a rejected row's entry.
+    legs_skipped: int = 0
+    legs_rejected: int = 0
     skipped: list[Skip] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     changed: list[Changed] = field(default_factory=list)
@@ -93,6 +97,17 @@ class FileReport:
     asserted: list[tuple[dt.date, str, Decimal]] = field(default_factory=list)
     #: Currencies whose stated balance the books already assert on that date.
     already_asserted: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> int:
+        """Rows not imported because they are unreadable or refused (with the
+        conversion rows folded into them), or changed in a way the books do not
+        show: with the imported, duplicate and skipped rows, every row read."""
+        return (
+            len(self.problems)
+            + self.legs_rejected
+            + sum(1 for c in self.changed if c.needs_action)
+        )
 
     @property
     def rejected(self) -> int:
@@ -243,7 +258,9 @@ class ImportRun:
             if self.since is not None:
                 _before_since(report.parsed, self.since)
             booked = session.book(report.parsed, source, str(report.path), progress)
-            report.imported = len(booked.entries)
+            report.imported = len(booked.entries) + booked.legs_imported
+            report.legs_skipped = booked.legs_skipped
+            report.legs_rejected = booked.legs_rejected
             report.duplicates = booked.duplicates
             report.skipped = booked.skipped
             report.problems = booked.problems

@@ -70,6 +70,8 @@ def test_a_real_id_is_kept_whatever_its_shape(ident: str) -> None:
     [
         ("MariaGarcia", "the id column holds a personal name, not a platform id"),
         ("maria.garcia", "the id column holds a personal name, not a platform id"),
+        ("Quixtarr", "the id column holds a capitalised word"),  # no list knows it
+        ("ZebulonQuixtarr", "the id column holds a capitalised word"),
         ("Maria Garcia", "the id column holds no platform id"),
         ("donor@example.org", "the id column holds no platform id"),
         ("", "the id column holds no platform id"),

@@ -364,3 +364,45 @@ def test_the_stripe_activity_report_needs_its_utc_time(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as info:
         StripeImporter(settings()).parse(str(path))
     assert "has no column for created" in str(info.value)
+
+
+def _accounted(path: Path, state: object = None) -> tuple[int, int, int]:
+    """(rows read, rows the booking accounts for, folded rows rejected) of a fixture."""
+    from aidbooks.importers.booking import BookState  # noqa: PLC0415
+    from aidbooks.importers.booking import Session  # noqa: PLC0415
+    from tests.importing import importer_for  # noqa: PLC0415
+
+    conf = settings()
+    importer = importer_for(path, conf)
+    parsed = importer.parse(str(path))
+    books = state if isinstance(state, BookState) else BookState()
+    booked = Session(conf, books).book(parsed, importer.source, str(path))
+    rejected = len(booked.problems) + booked.legs_rejected
+    accounted = (
+        len(booked.entries)
+        + booked.legs_imported
+        + booked.duplicates
+        + len(booked.skipped)
+        + booked.legs_skipped
+        + rejected
+        + len(booked.changed)
+    )
+    return parsed.rows, accounted, booked.legs_rejected
+
+
+def test_every_row_read_is_accounted_for_conversion_legs_included() -> None:
+    """A PayPal payment in euros and its two conversion rows are one entry: the
+    summary counts three rows imported, so its counts add up to the rows read."""
+    for name in ("paypal/activity-en.csv", "venmo/statement-2025-05.csv"):
+        rows, accounted, _ = _accounted(DATA / name)
+        assert rows == accounted, name
+
+
+def test_conversion_rows_of_a_rejected_payment_are_counted_as_rejected() -> None:
+    from aidbooks.importers.booking import BookState  # noqa: PLC0415
+
+    state = BookState()
+    state.currencies["Income:Donations:PayPal"] = frozenset({"EUR"})  # refuses USD
+    rows, accounted, legs = _accounted(DATA / "paypal" / "activity-en.csv", state)
+    assert rows == accounted
+    assert legs == 2  # the euro payment's two conversion rows, rejected with it
