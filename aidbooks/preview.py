@@ -1,8 +1,8 @@
 """The publish preview: what the next quarter's report would publish, and what it would hide.
 
 For the treasurer's eyes only (the Aid page in Fava): the numbers come from the
-same pipeline as ``aidbooks report`` (:func:`aidbooks.reports.aggregate` and the
-disclosure control's :func:`~aidbooks.reports.disclosure.plan`), laid out table by
+same pipeline as ``aidbooks report`` (:func:`aidbooks.reports.publish.control`:
+the releases in view, the aggregates and the disclosure control), laid out table by
 table, with every cell the report would suppress marked and the reason given
 (too few households or one household's share, or hidden to protect another).
 Hidden cells show no value here either: the page shows what donors would see.
@@ -26,12 +26,11 @@ from typing import Any
 from beancount.core import data
 
 from aidbooks.plugins.policy import Policy
-from aidbooks.reports.aggregate import aggregate
 from aidbooks.reports.cells import Cell
-from aidbooks.reports.disclosure import plan
 from aidbooks.reports.history import read_history
 from aidbooks.reports.manifest import Published
 from aidbooks.reports.period import Period
+from aidbooks.reports.publish import control
 
 #: The tables of a report in the order of the published page.
 TABLE_ORDER = (
@@ -140,11 +139,7 @@ def preview(
       AidbooksError: the books cannot be reported (a posting in another currency),
         or an earlier report has no valid ``report.json``.
     """
-    context = [c for c in earlier or () if c.period != period]
-    aggregates = aggregate(
-        entries, options_map, policy, period, tuple(c.period for c in context)
-    )
-    outcome = plan(aggregates, policy, [c.report() for c in context])
+    outcome = control(entries, options_map, policy, period, earlier or ())
     hidden = outcome.hidden
     primary = outcome.primary
     rounded = outcome.rounded
@@ -191,7 +186,7 @@ def preview(
         hidden=sum(1 for c in outcome.cells if c.id in hidden),
         total=len(outcome.cells),
         min_cell=min_cell,
-        earlier=None if earlier is None else tuple(c.period.label for c in context),
+        earlier=None if earlier is None else tuple(p.label for p, _, _ in outcome.earlier),
     )
 
 

@@ -22,9 +22,13 @@ number sees them alike) and the month-end balances. What the reader knows:
 
 A protected number (a cell under ``min_cell`` households or dominated, each
 category merged into "Other aid", every number an earlier release hid) with value
-``v`` must keep a feasible interval reaching at least ``v - p`` and ``v + p``
-(``p = max(privacy.protection × |v|, privacy.protection_floor)``; where ``v - p``
-is below zero and the number cannot be negative, down to zero). While one does
+``v`` must keep a feasible interval at least ``2p`` wide
+(``p = max(privacy.protection × |v|, privacy.protection_floor)``; a number that
+cannot be negative and is below ``p``: from zero to at least ``v + p``) that
+reaches at least ``privacy.protection_floor`` beyond ``v`` on each side (down to
+zero). This is a *sliding* protection range (as in τ-ARGUS): where the interval
+lies around ``v`` is left free, because a category that is most of the fund's aid
+can never be bounded above by less than the fund's published total. While one does
 not, the control hides one more number of the candidate report that bounds it
 (one that shares atoms with it, chosen as the exact control chooses), and audits
 again. Counts are left to the exact control (a count interval of ±25% of "3
@@ -173,20 +177,36 @@ def gaps(
     floor: Decimal,
     sign_of_row: Callable[[Row], int],
 ) -> list[Gap]:
-    """The protected numbers whose feasible interval is narrower than required."""
+    """The protected numbers whose feasible interval is narrower than required.
+
+    A number of value ``v`` with protection ``p`` (:func:`required`) is safe when
+    its interval is at least ``2p`` wide and reaches at least ``floor`` beyond
+    ``v`` on each side (down to zero where the number cannot be negative): a
+    sliding protection range. Where the interval lies around ``v`` is free, so a
+    category that is most of the fund's aid is safe with the fund's total
+    published (its upper end is that total) while its lower end is open.
+    """
     found = []
     for target in targets:
         low, high = audit.interval(target.row)
         need = float(required(target.value, ratio, floor))
+        side = float(floor)
         value = float(target.value)
         sign = sign_of_row(target.row)
-        want_low = value - need
-        want_high = value + need
+        low_side = value - side
+        high_side = value + side
+        width = 2 * need
         if sign > 0:
-            want_low = max(want_low, 0.0)
+            low_side = max(low_side, 0.0)
+            width = min(width, need + value) if value < need else width
         elif sign < 0:
-            want_high = min(want_high, 0.0)
+            high_side = min(high_side, 0.0)
+            width = min(width, need - value) if -value < need else width
         tolerance = 0.005
-        if low > want_low + tolerance or high < want_high - tolerance:
+        if (
+            low > low_side + tolerance
+            or high < high_side - tolerance
+            or high - low < width - tolerance
+        ):
             found.append(Gap(target.id, target.value, low, high))
     return found

@@ -97,8 +97,8 @@ from aidbooks.reports.model import PublicReport
 from aidbooks.reports.model import Totals
 from aidbooks.reports.period import Period
 from aidbooks.reports.period import ToDate
-from aidbooks.reports.period import containing
 from aidbooks.reports.period import parse_period
+from aidbooks.reports.period import unpublished
 from aidbooks.reports.rounding import largest_remainder
 from aidbooks.reports.rounding import nearest
 from aidbooks.reports.rounding import unit_of
@@ -454,21 +454,33 @@ def _hidden_followers(cells: Sequence[Cell], hidden: set[str], policy: Policy) -
 
 
 def _natural_guards(
-    maker: CellMaker, aggregates: Aggregates, policy: Policy, shown: set[str]
+    maker: CellMaker,
+    aggregates: Aggregates,
+    policy: Policy,
+    shown: set[str],
+    recorded: frozenset[str] = frozenset(),
 ) -> list[Cell]:
     """Sensitive sums that no report shows but that must not be worked out either.
 
     * each aid category on its own, even when the report merges it into "Other
       aid" (Other aid minus a known part would give it away);
-    * the quarter and the year this period belongs to, up to its end: a later
-      report will publish them, so their sensitive parts must not already follow
-      from this report and the ones before it (their rows as that report would
-      cut them, and each category on its own).
+    * the quarter and the year this period belongs to, up to the window's end:
+      a later report will publish them, so their sensitive parts must not
+      already follow from this report and the ones before it (their rows as
+      that report would cut them, and each category on its own);
+    * every other year, quarter and month of the window that no release shows
+      yet (``recorded`` labels are shown: their hidden numbers are protected as
+      such), the same way: a year's categories less the quarters and months
+      already out must not narrow the month that is not, whichever is published
+      first.
     """
     guards: list[Cell] = []
     period = aggregates.period
     windows: list[tuple[str, Period | ToDate]] = [("", period)]
-    windows += [(f"{w.label}|", w) for w in containing(period)]
+    windows += [
+        (f"{w.label}|", w)
+        for w in unpublished(aggregates.months, recorded | {period.label})
+    ]
     for prefix, window in windows:
         candidates: list[Cell] = []
         if prefix:
@@ -494,6 +506,7 @@ def plan(
     aggregates: Aggregates,
     policy: Policy,
     earlier: Sequence[PublicReport] = (),
+    later_years: bool = False,
 ) -> Disclosure:
     """Run the disclosure control and keep its reasons (for tests and previews).
 
@@ -503,6 +516,9 @@ def plan(
       policy: The fund's policy (``privacy.min_cell``, ``p_percent``, ``rounding``,
         ``median_step``).
       earlier: Reports already published (the window of ``aggregates`` covers them).
+      later_years: Reports of later years are published (and left out of
+        ``earlier``): the balances at the end of a window that reaches December
+        are then taken as known, as those reports' opening balances tell them.
     """
     maker = CellMaker(aggregates)
     layout = choose_layout(maker, aggregates.period, policy)
@@ -518,7 +534,8 @@ def plan(
                 primary.add(cell.id)
         elif is_sensitive(part, policy):
             guarded.append(part)
-    guarded += _natural_guards(maker, aggregates, policy, {c.id for c in cells})
+    recorded = frozenset(r.period.label for r in earlier)
+    guarded += _natural_guards(maker, aggregates, policy, {c.id for c in cells}, recorded)
     hidden = set(primary)
     context: list[tuple[Period, tuple[Cell, ...], frozenset[str]]] = []
     for report in earlier:
@@ -535,11 +552,19 @@ def plan(
                 if cell.linear and cell.coefficients and is_sensitive(cell, policy):
                     guarded.append(_renamed(cell, prefix + cell.id))
     relations = [*_identities(aggregates), *maker.balance_relations()]
+    last = aggregates.months[-1]
+    edges = (
+        tuple(
+            maker.balance(f"edge|{kind}", (kind,), last) for kind in maker.balance_kinds()
+        )
+        if later_years and last.endswith("-12")
+        else ()
+    )
     unprotectable = complement(
         cells,
         hidden,
         guarded,
-        [(g, gone) for _, g, gone in context],
+        [*((g, gone) for _, g, gone in context), (edges, frozenset())],
         relations,
     )
     earlier_values: dict[str, Decimal | int | None] = {}
@@ -557,6 +582,7 @@ def plan(
         context,
         earlier_values,
         relations,
+        edges,
     )
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
@@ -584,6 +610,28 @@ def _is_fee(cell_id: str) -> bool:
     )
 
 
+#: Table rows rounded to their table's total (largest remainder: off by < 1 unit),
+#: and numbers a report adds up from two of those (off by up to 2 units).
+_SPREAD_TABLES = frozenset({"categories", "channels", "months", "on_hand", "operations"})
+_SUMS = frozenset({"totals/net_raised", "totals/granted_cash", "totals/granted_noncash"})
+
+
+def slack_of(cell_id: str, unit: Decimal) -> Decimal:
+    """How far a published amount may be from the exact one (:func:`round_cells`).
+
+    A number rounded on its own to the nearest unit is off by at most half a unit
+    (the totals, a fund's opening, received and spent); a table's row, rounded
+    to the table's total, or a sum of rounded numbers, by up to one unit (the
+    audit allows one: where the truth allows more, it assumes the reader knows
+    more than they do, which is cautious).
+    """
+    name = cell_id.rsplit("|", 1)[-1]
+    table = name.split("/", 1)[0]
+    if table in _SPREAD_TABLES or name in _SUMS or name.endswith("/closing"):
+        return unit
+    return unit / 2
+
+
 def interval_audit(
     aggregates: Aggregates,
     policy: Policy,
@@ -594,11 +642,20 @@ def interval_audit(
     context: Sequence[tuple[Period, tuple[Cell, ...], frozenset[str]]],
     earlier_values: Mapping[str, Decimal | int | None],
     relations: Sequence[Mapping[AtomKey, int]],
+    edges: Sequence[Cell] = (),
 ) -> set[str]:
     """Hide more until every protected amount keeps its protection interval.
 
-    See :mod:`aidbooks.reports.audit`. Adds to ``hidden``; returns the ids of
-    protected amounts that earlier releases alone already bound too closely.
+    See :mod:`aidbooks.reports.audit`. ``edges`` are balances taken as known
+    exactly. Adds to ``hidden``; returns the ids of protected amounts that
+    earlier releases alone already bound too closely.
+
+    Each target in turn: while its interval is too narrow, hide the cheapest
+    number (as :func:`complement` ranks them) that shares atoms with it and that
+    the other published numbers do not determine. When every such number is
+    determined by the others (a category is the total less the other
+    categories), hide the cheapest one together with what determines it, as the
+    exact control would, and audit again.
     """
     privacy = policy.privacy
     unit = unit_of(privacy.rounding)
@@ -612,7 +669,7 @@ def interval_audit(
         return signs.pop() if len(signs) == 1 else 0
 
     amount = [c for c in cells if c.measure == "amount" and c.linear and c.coefficients]
-    fixed: list[Known] = []
+    fixed: list[Known] = [Known(c.coefficients, c.value, c.value) for c in edges]
     for _period, group, gone in context:
         for cell in group:
             if cell.measure != "amount" or not cell.linear or not cell.coefficients:
@@ -622,8 +679,9 @@ def interval_audit(
                 if _is_fee(cell.id):
                     fixed.append(Known(cell.coefficients, cell.value, cell.value))
                 continue
+            slack = slack_of(cell.id, unit)
             fixed.append(
-                Known(cell.coefficients, Decimal(value) - unit, Decimal(value) + unit)
+                Known(cell.coefficients, Decimal(value) - slack, Decimal(value) + slack)
             )
     targets = [
         *(Target(c.id, c.coefficients, c.value) for c in amount if c.id in primary),
@@ -644,13 +702,28 @@ def interval_audit(
     ]  # fmt: skip
     columns_of = _columns(
         [*relations, *(c.coefficients for c in amount),
-         *(c.coefficients for c in earlier_known)]
+         *(c.coefficients for c in earlier_known), *(c.coefficients for c in edges)]
     )  # fmt: skip
+    earlier_known += edges
     base = Span()
     for relation in relations:
         base.add(_row(relation, columns_of), None)
     for cell in earlier_known:
         base.add(_row(cell.coefficients, columns_of), None)
+
+    def with_determining(first: Cell) -> set[str] | None:
+        """``first`` and the numbers to hide with it so that it is not determined;
+        None when earlier releases and the relations alone determine it."""
+        extra = {first.id}
+        while True:
+            span = _published_span(base, amount, hidden | extra, columns_of)
+            combination = span.express(_row(first.coefficients, columns_of))
+            if combination is None:
+                return extra
+            names = [str(t) for t in combination if t is not None and not _is_fee(str(t))]
+            if not names:
+                return None
+            extra.add(min((by_id[n] for n in names), key=partial(_cost, target=first)).id)
 
     def useful(candidate: Cell) -> bool:
         span = _published_span(base, amount, hidden | {candidate.id}, columns_of)
@@ -670,11 +743,13 @@ def interval_audit(
                 known.append(Known(cell.coefficients, cell.value, cell.value))
             elif cell.id not in hidden:
                 value = rounded.get(cell.id, cell.value)
-                known.append(Known(cell.coefficients, value - unit, value + unit))
+                slack = slack_of(cell.id, unit)
+                known.append(Known(cell.coefficients, value - slack, value + slack))
         return Audit(relations, known, sign_of, target_rows)
 
     solver = solver_for()
     for target in targets:
+        tried: set[str] = set()
         while True:
             found = gaps(
                 solver, [target], privacy.protection, privacy.protection_floor, sign_of_row
@@ -694,10 +769,21 @@ def interval_audit(
             )
             candidates.sort(key=partial(_cost, target=target_cell))
             pick = next((c for c in candidates if useful(c)), None)
-            if pick is None:
-                given_up.add(target.id)
-                break
-            hidden.add(pick.id)
+            if pick is not None:
+                hidden.add(pick.id)
+            else:
+                group = None
+                for candidate in candidates:
+                    if candidate.id in tried:
+                        continue
+                    tried.add(candidate.id)
+                    group = with_determining(candidate)
+                    if group is not None:
+                        break
+                if group is None:
+                    given_up.add(target.id)
+                    break
+                hidden.update(group)
             solver = solver_for()
     return given_up
 

@@ -145,15 +145,28 @@ class ToDate:
         return month_period(self.through).end
 
 
-def containing(period: Period) -> tuple[ToDate, ...]:
-    """The quarter and year around ``period``, each up to the end of ``period``."""
-    last = period.months[-1]
-    wholes: list[Period] = []
-    if period.kind == "month":
-        wholes.append(period.quarters[0])
-    if period.kind != "year":
-        wholes.append(Period(period.year, 1, "year"))
-    return tuple(ToDate(whole, last) for whole in wholes)
+def unpublished(
+    months: tuple[str, ...], published: frozenset[str]
+) -> tuple[Period | ToDate, ...]:
+    """Every year, quarter and month the window ``months`` touches, but those in
+    ``published`` (labels); a year or quarter the window ends inside of runs up to
+    the window's last month (:class:`ToDate`).
+
+    No release shows them (yet), but a release of any of them may come later, or
+    readers may bound them from the releases around them.
+    """
+    if not months:
+        return ()
+    last = months[-1]
+    seen = set(months)
+    out: list[Period | ToDate] = []
+    for year in sorted({int(m[:4]) for m in months}):
+        whole = Period(year, 1, "year")
+        for period in (whole, *whole.quarters, *(month_period(m) for m in whole.months)):
+            if period.label in published or not seen & set(period.months):
+                continue
+            out.append(period if period.months[-1] <= last else ToDate(period, last))
+    return tuple(out)
 
 
 def month_period(month: str) -> Period:

@@ -52,9 +52,10 @@ vintage ``k`` are those of vintage 0 plus late changes ``late_1 + ... + late_k``
 may ask for the change between two vintages (:attr:`Query.since`).
 
 Counts are integers: the interval of a count is rounded inwards. A sensitive
-number is *exposed* (:func:`exposed`) when its interval does not reach ``p``
-beyond its true value on both sides: upper >= v + p and lower <= max(0, v - p)
-with ``p = max(ratio * v, floor)``; recovered exactly when min == max.
+number is *exposed* (:func:`exposed`) when its interval is narrower than a
+sliding protection range: at least ``2p`` wide (``p = max(ratio * v, floor)``)
+and reaching at least ``floor`` beyond ``v`` on each side; recovered exactly when
+min == max.
 """
 
 from __future__ import annotations
@@ -863,8 +864,10 @@ def exposed(
 ) -> list[Exposure]:
     """Every sensitive truth whose interval is narrower than the protection level.
 
-    Protected means: upper >= v + p and lower <= max(0, v - p), with
-    ``p = max(ratio * v, floor)`` (``count_floor`` for counts); an exactly
+    Protected means a sliding range: the interval is at least ``2p`` wide
+    (``p = max(ratio * v, floor)``, ``count_floor`` for counts; for a number
+    below ``p``, which cannot be negative, from 0 to at least ``v + p``), and
+    reaches at least the floor beyond ``v`` on each side (down to 0). An exactly
     recovered number (min == max) is always exposed.
     """
     out: list[Exposure] = []
@@ -872,11 +875,15 @@ def exposed(
         if not truth.sensitive:
             continue
         found = attack.interval(truth.query)
-        p = protection(truth.value, truth.query.measure, ratio, floor, count_floor)
-        slack = 1e-6 * max(1.0, abs(truth.value))
+        v = truth.value
+        p = protection(v, truth.query.measure, ratio, floor, count_floor)
+        side = count_floor if truth.query.measure in COUNTS else floor
+        slack = 1e-6 * max(1.0, abs(v))
+        width = 2 * p if v >= p else v + p
         wide = (
-            found.high >= truth.value + p - slack
-            and found.low <= max(0.0, truth.value - p) + slack
+            found.high >= v + side - slack
+            and found.low <= max(0.0, v - side) + slack
+            and found.width >= width - slack
         )
         exact = found.exact()
         if exact or not wide:

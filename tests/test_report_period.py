@@ -8,8 +8,8 @@ import pytest
 
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.reports.period import Period
-from aidbooks.reports.period import containing
 from aidbooks.reports.period import parse_period
+from aidbooks.reports.period import unpublished
 from aidbooks.reports.period import window
 
 
@@ -59,12 +59,17 @@ def test_order_nesting_and_previous() -> None:
     assert year.previous() == Period(2024, 1, "year")
 
 
-def test_window_and_containing() -> None:
+def test_window_and_unpublished() -> None:
     march = parse_period("2025-03")
     start, end, months = window(march)
     assert (start, end) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
     assert months == ("2025-01", "2025-02", "2025-03")
     assert window(march, (parse_period("2024-Q4"),))[2][0] == "2024-10"
-    assert [c.label for c in containing(march)] == ["2025-Q1..2025-03", "2025..2025-03"]
-    assert [c.label for c in containing(parse_period("2025-Q2"))] == ["2025..2025-06"]
-    assert containing(parse_period("2025")) == ()
+    shown = frozenset({"2025-03", "2025-01"})
+    assert [c.label for c in unpublished(months, shown)] == [
+        "2025..2025-03", "2025-Q1", "2025-02",
+    ]  # fmt: skip
+    q2 = window(parse_period("2025-Q2"))[2]
+    labels = [c.label for c in unpublished(q2, frozenset({"2025-Q2"}))]
+    assert labels == ["2025..2025-06", "2025-Q1", *(f"2025-0{m}" for m in range(1, 7))]
+    assert unpublished((), frozenset()) == ()
