@@ -10,7 +10,9 @@ customizable column sets work as long as the essential columns are there:
   German (``Datum``, ``Brutto``, ``Gebühr``, ``Netto``, ``Transaktionscode``);
 * **activity download, personal** — 15 columns (``Amount``, ``Fees``, ``Total``);
 * **statement CSV** — ``Description`` instead of ``Type``, no ``Status``, dates not
-  zero-padded, ``Time Zone`` as an abbreviation or an IANA name.
+  zero-padded, ``Time Zone`` as an abbreviation or an IANA name; in Spanish
+  (``Fecha,Hora,Zona horaria,Descripción,Divisa,Bruto,Comisión,Neto,Saldo,Id. de
+  transacción,…,Id. de referencia de trans.``, day-first dates, decimal commas).
 
 Dates are month-first or day-first depending on the account's locale: the file's
 own dates decide when one of them can (a day above 12), else the export language
@@ -85,6 +87,7 @@ LAYOUTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("statement", "en", ("Date", "Description", "Currency", "Gross", "Transaction ID")),
     ("activity", "es", ("Fecha", "Tipo", "Estado", "Bruto", "Id. de transacción")),
     ("activity", "de", ("Datum", "Typ", "Status", "Brutto", "Transaktionscode")),
+    ("statement", "es", ("Fecha", "Descripción", "Divisa", "Bruto", "Id. de transacción")),
 )
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -92,7 +95,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "time": ("Time", "Hora", "Uhrzeit"),
     "zone": ("TimeZone", "Time zone", "Time Zone", "Zona horaria", "Zeitzone"),
     "name": ("Name", "Nombre"),
-    "type": ("Type", "Description", "Tipo", "Typ"),
+    "type": ("Type", "Description", "Tipo", "Descripción", "Typ"),
     "status": ("Status", "Estado"),
     "currency": ("Currency", "Divisa", "Moneda", "Währung"),
     "gross": ("Gross", "Amount", "Bruto", "Brutto"),
@@ -114,6 +117,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ref": (
         "Reference Txn ID",
         "Id. de referencia de la transacción",
+        "Id. de referencia de trans.",
         "Zugehöriger Transaktionscode",
     ),
     "balance": ("Balance", "Saldo", "Guthaben"),

@@ -406,3 +406,18 @@ def test_conversion_rows_of_a_rejected_payment_are_counted_as_rejected() -> None
     rows, accounted, legs = _accounted(DATA / "paypal" / "activity-en.csv", state)
     assert rows == accounted
     assert legs == 2  # the euro payment's two conversion rows, rejected with it
+
+
+def test_the_spanish_paypal_statement_is_recognised() -> None:
+    """The statement CSV in Spanish (the layout of a public importer's fixture):
+    ``Descripción`` for the type, day-first dates, decimal commas, ``Saldo``."""
+    from tests.importing import importer_for  # noqa: PLC0415
+
+    path = DATA / "paypal" / "statement-es.csv"
+    importer = importer_for(path)
+    assert importer.name == "aidbooks.paypal"
+    parsed = importer.parse(str(path))
+    assert parsed.problems == [] and parsed.skipped == []
+    assert [str(r.net) for r in parsed.records] == ["38.54", "-120.00", "-300.00", "970.70"]
+    assert parsed.records[0].date.isoformat() == "2025-06-03"  # 3/6: day first
+    assert parsed.statement_balance == {"USD": Decimal("1089.24")}
