@@ -6,17 +6,17 @@ turned into the fund's local date (``fund.timezone``) with the raw text kept in
 ``timestamp`` metadata, layouts identified by their header and columns read by
 name, donors and recipients turned into codes derived with the fund's key.
 
-=========================  =====================================================
+=========================  ================================================================
 module                     exports
-=========================  =====================================================
+=========================  ================================================================
 :mod:`.venmo`              statement (current, 2021, 2017 web CSV), charity profile
-:mod:`.paypal`             activity download (business en/es/de, personal), statement
+:mod:`.paypal`             activity download (business en/es/de, personal), statement en/es
 :mod:`.cashapp`            transaction history (v1, v2)
-:mod:`.stripe`             balance history (primary), payments, payouts
+:mod:`.stripe`             balance history (primary), activity report, payments, payouts
 :mod:`.opencollective`     transactions CSV (field keys or labels)
-:mod:`.bank`               Chase-style checking CSV, OFX/QFX
+:mod:`.bank`               Chase-style checking CSV, OFX/QFX (read by :mod:`.ofx`)
 :mod:`.mapped`             any CSV through ``[imports.mapped.<name>]``; ActBlue preset
-=========================  =====================================================
+=========================  ================================================================
 
 :func:`build` returns the importers configured for a fund; :func:`identify` picks
 the one for a file. ``aidbooks import`` (:mod:`aidbooks.cmd_import`) and Fava's
