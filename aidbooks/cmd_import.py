@@ -85,7 +85,7 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     """The summary lines (no personal data: counts, reasons, line numbers, ids)."""
     out: list[str] = []
     for report in run.files:
-        out.extend(_file_summary(report, scanner))
+        out.extend(_file_summary(report, scanner, run.dry_run))
     for path in run.unrecognised:
         out.append(f"{_display(path)}: not recognised, left alone")
     for error in run.refused:
@@ -132,7 +132,7 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     return out
 
 
-def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
+def _file_summary(report: FileReport, scanner: Scanner, dry_run: bool = False) -> list[str]:
     name = _display(report.path)
     out = [
         f"{name} ({report.importer.label}): {report.parsed.rows} rows read, "
@@ -176,11 +176,11 @@ def _file_summary(report: FileReport, scanner: Scanner) -> list[str]:
         where = f"{name}:{item.lineno}" if item.lineno else name
         fix = item.fix[:1].upper() + item.fix[1:]
         out.append(f"  balance: {where}: {item.what}. {fix}.")
-    out.extend(_balance_lines(report))
+    out.extend(_balance_lines(report, dry_run))
     return out
 
 
-def _balance_lines(report: FileReport) -> list[str]:
+def _balance_lines(report: FileReport, dry_run: bool = False) -> list[str]:
     """The statement's ending balance, and the books' beside it when it can be told."""
     parsed = report.parsed
     stated = parsed.statement_balance
@@ -216,7 +216,11 @@ def _balance_lines(report: FileReport) -> list[str]:
     for day, currency, value in report.asserted:
         out.append(
             f"  reconciled: {day.isoformat()} balance {account}  {value} {currency} "
-            "(written: the books agree with the statement)"
+            + (
+                "(would be written: the books agree with the statement)"
+                if dry_run
+                else "(written: the books agree with the statement)"
+            )
         )
     for currency in report.already_asserted:
         out.append(f"  reconciled: the books already assert the {currency} balance")
