@@ -772,18 +772,18 @@ def interval_audit(
             if pick is not None:
                 hidden.add(pick.id)
             else:
-                group = None
+                determined = None
                 for candidate in candidates:
                     if candidate.id in tried:
                         continue
                     tried.add(candidate.id)
-                    group = with_determining(candidate)
-                    if group is not None:
+                    determined = with_determining(candidate)
+                    if determined is not None:
                         break
-                if group is None:
+                if determined is None:
                     given_up.add(target.id)
                     break
-                hidden.update(group)
+                hidden.update(determined)
             solver = solver_for()
     return given_up
 
