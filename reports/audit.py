@@ -10,9 +10,11 @@ This audit is that linear programme, solved with HiGHS (``scipy.optimize.linprog
 The unknowns are the atoms of :mod:`aidbooks.reports.aggregate` (merged where every
 number sees them alike) and the month-end balances. What the reader knows:
 
-* every number published by the candidate report and by every recorded release,
-  as the interval its rounding leaves (± one rounding unit: rows are rounded to
-  their total, so a row may be off by up to one unit);
+* every number published by the candidate report and by the recorded releases of
+  its calendar year, as the interval its rounding leaves: ± half a unit for a
+  number rounded on its own (a total, a fund's opening, received and spent, a
+  correction), ± one unit for a row rounded so that the rows add up to their
+  total, a sum, a closing balance (:func:`aidbooks.reports.disclosure.slack_of`);
 * every transaction balances (the atoms of a month and class sum to zero), and
   balances move by the month's flows;
 * an atom holds postings of one sign only, so it is ≥ 0 (debits) or ≤ 0 (credits);
@@ -37,8 +39,8 @@ grants" says little); money is what the audit protects.
 Configure in ``aidbooks.toml``::
 
     [privacy]
-    protection = "0.25"        # each protected amount keeps ±25% of its value
-    protection_floor = "10"    # ... and never less than this many dollars
+    protection = "0.25"        # an interval at least 2 × 25% of the value wide
+    protection_floor = "10"    # ... reaching at least $10 beyond it on each side
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ class Span:
         self._rows: dict[int, Row] = {}
         self._weights: dict[int, Row] = {}
         self._tags: list[Hashable | None] = []
+        self._determined: set[Hashable | None] = set()
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -60,7 +61,19 @@ class Span:
         clone._rows = dict(self._rows)
         clone._weights = dict(self._weights)
         clone._tags = list(self._tags)
+        clone._determined = set(self._determined)
         return clone
+
+    @property
+    def determined(self) -> frozenset[Hashable | None]:
+        """The tags of the rows that are combinations of the other rows added.
+
+        A row is one exactly when it takes part in a linear dependency among the
+        rows: every row added that was not independent gives one, and those
+        dependencies span all of them, so this is found as the rows are added,
+        without building the span once per row left out.
+        """
+        return frozenset(self._determined)
 
     def _reduce(
         self, row: Row, weights: Row, scale: int, sign: int
@@ -103,6 +116,9 @@ class Span:
         self._tags.append(tag)
         row, weights, _ = self._reduce(row, {index: 1}, 0, 1)
         if not row:
+            # 0 == Σ weights × originals: each row in it is made of the others
+            tags = self._tags
+            self._determined.update(tags[i] for i in weights)
             return False
         row, weights, _ = _normalise(row, weights)
         self._rows[min(row)] = row

@@ -46,6 +46,28 @@ def test_express_gives_a_true_combination(
 
 
 @given(
+    st.lists(st.lists(st.integers(-2, 2), min_size=4, max_size=4), min_size=1, max_size=7)
+)
+def test_determined_are_the_rows_the_others_make(rows: list[list[int]]) -> None:
+    """Span.determined, found while adding, against a span built without each row."""
+    span = Span()
+    for index, row in enumerate(rows):
+        span.add(dict(enumerate(row)), index)
+    expected = set()
+    for index, row in enumerate(rows):
+        others = Span()
+        for j, other in enumerate(rows):
+            if j != index:
+                others.add(dict(enumerate(other)), j)
+        if others.contains(dict(enumerate(row))):
+            expected.add(index)
+    assert span.determined == expected
+    copy = span.copy()
+    copy.add({0: 1, 1: 2, 2: 3, 3: 5}, "more")
+    assert span.determined == expected  # a copy is independent
+
+
+@given(
     st.lists(
         st.integers(-(10**7), 10**7).map(lambda c: Decimal(c).scaleb(-2)),
         min_size=1,
