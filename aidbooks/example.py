@@ -16,6 +16,7 @@ large grants, a few grants still waiting (``!``) and monthly balance assertions.
 Big books for benchmarks come from the same generator::
 
     python -m aidbooks.example --out /tmp/books-100k --transactions 100000
+    python -m aidbooks.example --out /tmp/books-5y --transactions 100000 --years 5
 
 which scales households, donors and daily volumes so that the books hold about N
 transactions, all of them passing every rule.
@@ -159,12 +160,12 @@ class State:
 class Generator:
     """Builds the example fund's books as text."""
 
-    def __init__(self, seed: int, year: int, scale: float) -> None:
+    def __init__(self, seed: int, year: int, scale: float, years: int = 1) -> None:
         self.rng = random.Random(seed)
         self.year = year
         self.scale = scale
         self.start = dt.date(year, 1, 1)
-        self.end = dt.date(year, 12, 31)
+        self.end = dt.date(year + years - 1, 12, 31)
         n_households = max(150, round(150 * scale))
         n_volunteers = max(12, round(12 * scale**0.5))
         n_donors = max(600, round(600 * scale))
@@ -803,14 +804,20 @@ def write_books(
     year: int = DEFAULT_YEAR,
     transactions: int | None = None,
     plugins: tuple[str, ...] | None = None,
+    years: int = 1,
 ) -> int:
     """Generate the example fund into ``out`` (replacing generated files there).
+
+    ``years`` consecutive calendar years from ``year`` on (the benchmark of a long
+    release history); ``transactions`` is then the total over all of them.
 
     Returns:
       The number of transactions written.
     """
-    scale = 1.0 if not transactions else transactions / BASE_TRANSACTIONS
-    gen = Generator(seed, year, scale)
+    if years < 1:
+        raise ValueError("years must be at least 1")
+    scale = 1.0 if not transactions else transactions / (BASE_TRANSACTIONS * years)
+    gen = Generator(seed, year, scale, years)
     gen.run()
     start = gen.start.isoformat()
     context = template_context(
@@ -880,8 +887,16 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="make big books of about N transactions (benchmarks)",
     )
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=1,
+        help="consecutive calendar years from --year (N transactions over all of them)",
+    )
     args = parser.parse_args(argv)
-    count = write_books(args.out, args.seed, args.year, args.transactions)
+    if args.years < 1:
+        parser.error("--years must be at least 1")
+    count = write_books(args.out, args.seed, args.year, args.transactions, years=args.years)
     print(f"wrote {count} transactions to {args.out}", file=sys.stderr)
     return 0
 
