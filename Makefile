@@ -86,7 +86,7 @@ typecheck: setup
 	@ln -s "$(CURDIR)/ledger/template" .build/typecheck/aidbooks/template
 	@ln -s "$(CURDIR)/tests" .build/typecheck/tests
 	cd .build/typecheck && ../../$(BIN)/mypy --config-file ../../pyproject.toml -p aidbooks -p tests
-	$(BIN)/mypy --config-file pyproject.toml bench/bench.py bench/fava_bench.py
+	$(BIN)/mypy --config-file pyproject.toml bench/bench.py bench/fava_bench.py bench/history.py
 
 pytest: setup system-deps
 	AIDBOOKS_LOCKED=$(LOCKED) $(BIN)/pytest -n 2 $(PYTEST_ARGS)

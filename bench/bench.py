@@ -20,7 +20,15 @@ memory of exactly that process):
   transactions, into a fresh copy of the books; in the first round the same
   statement is imported a second time, which must add nothing (checked: the
   summary says 0 imported and no file of the books changed);
-* the Fava row: see :func:`fava_row`.
+* the Fava row: see :func:`fava_row`;
+* the history row (100k books by default, ``--history-sizes``): books of the same
+  size spread over five years (``--years 5``), with every month, quarter and year
+  of the first four and the months and quarters of the fifth recorded in the
+  release history (84 releases, made once by ``bench/history.py`` and cached);
+  then ``aidbooks report`` of the fifth year, the heaviest report there is (its
+  16 siblings are in view), against ``bean-check -C`` on those books. The
+  in-process time of every release made for the cache is kept, and the notes show
+  how making the year's report grows from one year of history to five.
 
 Each figure is the median of the rounds. The table shows ratios, which are what
 count on a shared, noisy machine (absolute times are context and are listed below
@@ -78,6 +86,12 @@ GENERATOR_SOURCES = (
     "ledger/template",
 )
 NOT_YET = "not yet measurable"
+#: The history row: five calendar years of books; the report timed is the last year.
+HISTORY_FIRST, HISTORY_YEARS = 2021, 5
+HISTORY_PERIOD = str(HISTORY_FIRST + HISTORY_YEARS - 1)
+DEFAULT_HISTORY_SIZES = (100_000,)
+#: What the recorded releases depend on besides the books (their hash is in the key).
+HISTORY_SOURCES = ("reports", "plugins", "aidbooks/cmd_report.py", "bench/history.py")
 
 
 # ------------------------------------------------------------------ the books
@@ -105,10 +119,10 @@ class Books:
         return self.folder.parent / f"{self.folder.name}-venmo.csv"
 
 
-def generator_key(seed: int) -> str:
-    """A hash of everything the generated books depend on."""
-    digest = hashlib.sha256(f"seed={seed};statement={STATEMENT_VERSION}".encode())
-    for name in GENERATOR_SOURCES:
+def generator_key(seed: int, extra: Sequence[str] = (), salt: str = "") -> str:
+    """A hash of everything the generated books depend on (and of ``extra`` sources)."""
+    digest = hashlib.sha256(f"seed={seed};statement={STATEMENT_VERSION}{salt}".encode())
+    for name in (*GENERATOR_SOURCES, *extra):
         path = ROOT / name
         files = (
             sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -168,6 +182,98 @@ def ensure_books(cache: Path, size: int, seed: int, log: Callable[[str], None]) 
         shutil.rmtree(staging, ignore_errors=True)
     stamp.write_text(json.dumps({"key": key, "transactions": count, "seed": seed}))
     return books
+
+
+@dataclasses.dataclass(frozen=True)
+class History:
+    """Five years of books with 84 releases recorded (see the module docstring)."""
+
+    size: int
+    folder: Path
+    transactions: int
+    #: label -> seconds to make and record that release in-process (books loaded once)
+    made: dict[str, float]
+
+    @property
+    def main(self) -> Path:
+        return self.folder / "books" / "main.beancount"
+
+    @property
+    def key(self) -> Path:
+        return self.folder / "bench.key"
+
+
+def ensure_history(
+    cache: Path, size: int, seed: int, log: Callable[[str], None]
+) -> History:
+    """Return the history books of about ``size`` transactions, making them if stale."""
+    key = generator_key(seed, HISTORY_SOURCES, f";years={HISTORY_YEARS}")
+    folder = cache / f"h{size}"
+    stamp = cache / f"h{size}.stamp"
+    if stamp.is_file() and folder.is_dir():
+        recorded = json.loads(stamp.read_text())
+        if recorded.get("key") == key:
+            return History(size, folder, int(recorded["transactions"]), recorded["made"])
+    log(
+        f"making {HISTORY_YEARS} years of books of {size:,} transactions and recording "
+        f"their releases up to {HISTORY_PERIOD} (cache key {key}; once, it takes a while)"
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".h{size}-", dir=cache))
+    try:
+        made = subprocess.run(
+            [str(BIN / "python"), "-m", "aidbooks.example", "--out",
+             str(staging / "books"), "--transactions", str(size), "--seed", str(seed),
+             "--year", str(HISTORY_FIRST), "--years", str(HISTORY_YEARS)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )  # fmt: skip
+        wrote = re.search(r"wrote (\d+) transactions", made.stdout + made.stderr)
+        if wrote is None:
+            raise RuntimeError(f"the generator did not say what it wrote: {made.stderr}")
+        count = int(wrote.group(1))
+        (staging / "bench.key").write_text(os.urandom(32).hex() + "\n")
+        (staging / "bench.key").chmod(0o600)
+        env = dict(os.environ, AIDBOOKS_KEY_FILE=str(staging / "bench.key"))
+        last = HISTORY_FIRST + HISTORY_YEARS - 1
+        subprocess.run(
+            [str(BIN / "python"), str(ROOT / "bench" / "history.py"),
+             str(staging / "books" / "main.beancount"), "--years",
+             f"{HISTORY_FIRST}-{last}", "--upto", HISTORY_PERIOD, "--json",
+             str(staging / "made.json")],
+            env=env,
+            check=True,
+        )  # fmt: skip
+        times = json.loads((staging / "made.json").read_text())
+        shutil.rmtree(folder, ignore_errors=True)
+        (staging / "made.json").unlink()
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    stamp.write_text(json.dumps({"key": key, "transactions": count, "made": times}))
+    return History(size, folder, count, times)
+
+
+def history_growth(history: History) -> str:
+    """How making the year's (and December's) report grew with the history."""
+    parts = []
+    for index, year in enumerate(range(HISTORY_FIRST, HISTORY_FIRST + HISTORY_YEARS)):
+        made = history.made.get(str(year))
+        december = history.made.get(f"{year}-12")
+        earlier = 17 * index + 16
+        if made is not None and december is not None:
+            parts.append(
+                f"{year} {made:.1f} s and its December {december:.1f} s ({earlier} earlier)"
+            )
+    return (
+        "history: making and recording a year's report in-process (books loaded once), "
+        "as the history grew: " + "; ".join(parts)
+        if parts
+        else "history: no in-process times recorded"
+    )
 
 
 def venmo_statement(path: Path, rows: int, seed: int) -> None:
@@ -313,6 +419,8 @@ COMMANDS = {
     "import-again": "aidbooks import (same file again)",
     "fava-income": "Fava income statement page and its JSON, one fetch (MiB: the server)",
     "fava-aid": "Fava Aid page, one fetch (MiB: the server)",
+    "history-bean-check": f"bean-check -C -v, {HISTORY_YEARS} years of books",
+    "history-report": f"aidbooks report {HISTORY_PERIOD} with 84 releases recorded",
 }
 
 
@@ -351,7 +459,7 @@ def wait_for_quiet(
 
 
 #: Groups of commands ``--only`` can pick.
-GROUPS = ("check", "report", "import", "fava")
+GROUPS = ("check", "report", "import", "fava", "history")
 
 
 def run_size(
@@ -363,9 +471,15 @@ def run_size(
     quiet: float | None = None,
     patience: float = 0,
     groups: Sequence[str] = GROUPS,
+    history: History | None = None,
 ) -> SizeResult:
     """Measure every command on one size of books, ``runs`` rounds."""
     result = SizeResult(books)
+    if history is not None:
+        result.notes.append(history_growth(history))
+        for file in history.folder.rglob("*"):
+            if file.is_file():
+                file.read_bytes()
     aidbooks, bean_check = str(BIN / "aidbooks"), str(BIN / "bean-check")
     main = str(books.main)
     for file in books.folder.rglob("*"):  # the books in the page cache for every run
@@ -389,6 +503,8 @@ def run_size(
             shutil.rmtree(out.parent, ignore_errors=True)
         if "import" in groups:
             import_round(books, env, work, result, again=round_ == 0)
+        if history is not None:
+            history_round(history, env, work, result, round_)
     inside = _inside_breakdown(result)
     if inside:
         result.notes.append(inside)
@@ -425,6 +541,22 @@ def _inside_breakdown(result: SizeResult) -> str:
         f" stage without them) {statistics.median(rest):.0f} ms; the whole load"
         f" without the rules {statistics.median(load):.0f} ms"
     )
+
+
+def history_round(
+    history: History, env: dict[str, str], work: Path, result: SizeResult, round_: int
+) -> None:
+    """Publish the next report of the fund with a long history, then take it back."""
+    henv = dict(env, AIDBOOKS_KEY_FILE=str(history.key))
+    main = str(history.main)
+    base = [str(BIN / "bean-check"), "-C", "-v", main]
+    result.add("history-bean-check", measure(base, henv, work))
+    out = work / f"history-{round_}"
+    report = [str(BIN / "aidbooks"), "report", main, "--period", HISTORY_PERIOD]
+    report += ["--lang", "en", "--format", "html,md,csv,json", "--out", str(out)]
+    result.add("history-report", measure(report, henv, work))
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(history.main.parent / "published" / HISTORY_PERIOD, ignore_errors=True)
 
 
 def import_round(
@@ -620,6 +752,13 @@ def _fava_ratio(r: SizeResult) -> float | None:
     return None if ours is None or not theirs else ours / theirs
 
 
+def _history(r: SizeResult) -> float | str | None:
+    if "history-report" not in r.samples and "history-report" not in r.failures:
+        return "—"
+    ours, theirs = r.median("history-report"), r.median("history-bean-check")
+    return None if ours is None or theirs is None else ours / theirs
+
+
 def _times(x: float) -> str:
     return f"{x:.2f}×"
 
@@ -650,6 +789,14 @@ ROWS = (
         "≤ 1.10×",
         1.1,
         _ratio("report"),
+        _times,
+    ),
+    Row(
+        f"`aidbooks report` of the next year, {HISTORY_YEARS} years (84 releases) recorded, wall",
+        "`bean-check -C` on those books",
+        "≤ 1.10×",
+        1.1,
+        _history,
         _times,
     ),
     Row(
@@ -903,6 +1050,12 @@ def main(argv: list[str] | None = None) -> int:
         "--patience", type=float, default=1800, help="longest wait, seconds"
     )
     parser.add_argument(
+        "--history-sizes",
+        type=_sizes,
+        default=list(DEFAULT_HISTORY_SIZES),
+        help="sizes that also get the history row (of those in --sizes)",
+    )
+    parser.add_argument(
         "--only",
         type=lambda text: [g.strip() for g in text.split(",") if g.strip()],
         default=list(GROUPS),
@@ -934,6 +1087,11 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, AIDBOOKS_KEY_FILE=str(key), BEANCOUNT_DISABLE_LOAD_CACHE="1")
         for size in args.sizes:
             books = ensure_books(args.books.resolve(), size, args.seed, log)
+            history = (
+                ensure_history(args.books.resolve(), size, args.seed, log)
+                if "history" in args.only and size in args.history_sizes
+                else None
+            )
             log(f"{_size(size)}: {books.transactions:,} transactions, {args.runs} runs")
             results.append(
                 run_size(
@@ -945,6 +1103,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.quiet_load,
                     args.patience,
                     args.only,
+                    history,
                 )
             )
     text = document(results, args.runs, started, time.monotonic() - clock)
