@@ -761,7 +761,12 @@ def interval_audit(
             span = spans.span(hidden | extra)
             combination = span.express(_row(first.coefficients, columns_of))
             if combination is None:
-                return extra
+                # a number hidden on the way that the published ones give anyway
+                # protects nothing (and is no secret): it stays published
+                return {first.id} | {
+                    n for n in extra - {first.id}
+                    if not span.contains(_row(by_id[n].coefficients, columns_of))
+                }  # fmt: skip
             names = [str(t) for t in combination if t is not None and not _is_fee(str(t))]
             if not names:
                 return None

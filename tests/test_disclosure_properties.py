@@ -8,8 +8,10 @@ earlier release, then the disclosure control with every earlier report as
 context). Then the independent reader of :mod:`tests.attacker`, holding every
 ``report.json`` as a plain dict, bounds each sensitive amount: every month,
 quarter and the year, each aid category on its own (the truth computed here
-from the grants, not by aidbooks). Each must keep an interval of at least
-``max(25% of it, $5)`` on both sides, and no count may be recovered exactly.
+from the grants, not by aidbooks). Each must keep a sliding range: a feasible
+interval at least ``2 × max(25% of it, $5)`` wide reaching $5 beyond it on each
+side (see :func:`tests.attacker.exposed`); and no count of grants under
+``MIN_CELL`` households may be recovered exactly.
 """
 
 from __future__ import annotations
@@ -88,8 +90,10 @@ def publish(text: str, labels: Sequence[str]) -> list[dict[str, Any]]:
 
 
 def truths(grants: Sequence[Grant]) -> list[Truth]:
-    """Each period and category: the amount granted and the number of grants,
-    sensitive when under ``MIN_CELL`` households or failing the p% rule."""
+    """Each period and category: the amount granted, sensitive when under
+    ``MIN_CELL`` households or failing the p% rule, and the number of grants,
+    sensitive when under ``MIN_CELL`` households (the threshold rule: the p% rule
+    is about how much a household got, which a count of grants does not tell)."""
     cells: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
     count: dict[tuple[str, str], int] = defaultdict(int)
     for grant in grants:
@@ -104,9 +108,8 @@ def truths(grants: Sequence[Grant]) -> list[Truth]:
     out: list[Truth] = []
     for (label, category), by_household in sorted(cells.items()):
         top = [*sorted(by_household.values(), reverse=True), Decimal(0)]
-        sensitive = len(by_household) < MIN_CELL or (
-            sum(top) - top[0] - top[1] < P_RULE * top[0]
-        )
+        few = len(by_household) < MIN_CELL
+        sensitive = few or sum(top) - top[0] - top[1] < P_RULE * top[0]
         months = period_months(label)
         out.append(
             Truth(
@@ -119,7 +122,7 @@ def truths(grants: Sequence[Grant]) -> list[Truth]:
             Truth(
                 Query("grants", months, (category,), label=f"{label} {category} grants"),
                 float(count[label, category]),
-                sensitive,
+                few,
             )
         )
     return out
