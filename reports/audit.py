@@ -6,7 +6,7 @@ reader also knows that grants, fees and donations are never negative, and every
 published number is only rounded, so a linear programme over everything the fund
 ever published can squeeze a hidden number into a narrow range without pinning it.
 
-This audit is that linear programme, solved with HiGHS (``scipy.optimize.linprog``).
+This audit is that linear programme, solved with HiGHS (``highspy``, warm-started).
 The unknowns are the atoms of :mod:`aidbooks.reports.aggregate` (merged where every
 number sees them alike) and the month-end balances. What the reader knows:
 
@@ -51,9 +51,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
 
 from aidbooks.reports.aggregate import AtomKey
 
@@ -92,7 +91,10 @@ class Audit:
     """One linear programme over the atoms; ask it for the interval of any row.
 
     ``rows`` are the rows that will be asked about (their atoms become columns up
-    front, so the matrices are built once).
+    front, so the model is built once). The model is kept in one HiGHS instance
+    (``highspy``) and only its objective changes from question to question, so
+    each solve starts from the last one's basis (a warm start) instead of from
+    nothing.
     """
 
     def __init__(
@@ -108,61 +110,76 @@ class Audit:
                 keys.setdefault(key, len(keys))
         self._keys = keys
         n = len(keys)
-        self._bounds = []
-        for key in keys:
+        inf = highspy.kHighsInf
+        lower = np.full(n, -inf)
+        upper = np.full(n, inf)
+        for key, column in keys.items():
             sign = sign_of(key)
-            self._bounds.append(
-                (0, None) if sign > 0 else (None, 0) if sign < 0 else (None, None)
+            if sign > 0:
+                lower[column] = 0.0
+            elif sign < 0:
+                upper[column] = 0.0
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.addVars(n, lower, upper)
+        every = [*relations, *(k.row for k in known)]
+        row_lower = np.array([0.0] * len(relations) + [float(k.low) for k in known])
+        row_upper = np.array([0.0] * len(relations) + [float(k.high) for k in known])
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        for row in every:
+            starts.append(len(index))
+            merged: dict[int, float] = {}
+            for key, coef in row.items():
+                merged[keys[key]] = merged.get(keys[key], 0.0) + float(coef)
+            index.extend(merged)
+            value.extend(merged.values())
+        if every:
+            highs.addRows(
+                len(every),
+                row_lower,
+                row_upper,
+                len(index),
+                np.array(starts, dtype=np.int32),
+                np.array(index, dtype=np.int32),
+                np.array(value, dtype=np.float64),
             )
-        self._a_eq = self._sparse(relations, [1] * len(relations), n)
-        self._b_eq = np.zeros(len(relations)) if relations else None
-        rows_ub = [k.row for k in known]
-        self._a_ub = self._sparse(
-            [*rows_ub, *rows_ub], [1] * len(known) + [-1] * len(known), n
-        )
-        self._b_ub = (
-            np.array([float(k.high) for k in known] + [-float(k.low) for k in known])
-            if known
-            else None
-        )
+        self._highs = highs
+        self._costed: np.ndarray = np.zeros(0, dtype=np.int32)
         #: True when a programme had no solution (the model and the books disagree).
         self.inconclusive = False
 
-    def _sparse(
-        self, rows: Sequence[Row], scale: Sequence[int], n: int
-    ) -> csr_matrix | None:
-        if not rows:
-            return None
-        r: list[int] = []
-        c: list[int] = []
-        v: list[float] = []
-        for index, row in enumerate(rows):
-            for key, coef in row.items():
-                r.append(index)
-                c.append(self._keys[key])
-                v.append(float(coef * scale[index]))
-        return csr_matrix((v, (r, c)), shape=(len(rows), n))
-
     def interval(self, row: Row) -> tuple[float, float]:
         """The least and greatest value of ``row`` the reader's knowledge allows."""
-        objective = np.zeros(len(self._keys))
+        highs = self._highs
+        merged: dict[int, float] = {}
         for key, coef in row.items():
-            objective[self._keys[key]] += coef
-        out = []
-        for direction in (1.0, -1.0):
-            result = linprog(
-                direction * objective,
-                A_ub=self._a_ub,
-                b_ub=self._b_ub,
-                A_eq=self._a_eq,
-                b_eq=self._b_eq,
-                bounds=self._bounds,
-                method="highs",
+            merged[self._keys[key]] = merged.get(self._keys[key], 0.0) + float(coef)
+        if len(self._costed):
+            highs.changeColsCost(
+                len(self._costed), self._costed, np.zeros(len(self._costed))
             )
-            if result.status == 0:
-                out.append(direction * float(result.fun))
-            else:  # unbounded (3); infeasible (2) only if the model is wrong
-                self.inconclusive |= result.status != 3
+        columns = np.array(list(merged), dtype=np.int32)
+        highs.changeColsCost(len(columns), columns, np.array(list(merged.values())))
+        self._costed = columns
+        out = []
+        for sense, direction in (
+            (highspy.ObjSense.kMinimize, 1.0),
+            (highspy.ObjSense.kMaximize, -1.0),
+        ):
+            highs.changeObjectiveSense(sense)
+            highs.run()
+            status = highs.getModelStatus()
+            if status == highspy.HighsModelStatus.kOptimal:
+                out.append(float(highs.getInfo().objective_function_value))
+            elif status in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                out.append(-np.inf * direction)
+            else:  # infeasible only if the model is wrong
+                self.inconclusive = True
                 out.append(-np.inf * direction)
         return out[0], out[1]
 
