@@ -24,7 +24,7 @@ memory of exactly that process):
 * the history row (100k books by default, ``--history-sizes``): books of the same
   size spread over five years (``--years 5``), with every month, quarter and year
   of the first four and the months and quarters of the fifth recorded in the
-  release history (84 releases, made once by ``bench/history.py`` and cached);
+  release history (84 releases, made once by ``bench/history.py`` and cached; ``--history-years``);
   then ``aidbooks report`` of the fifth year, the heaviest report there is (its
   16 siblings are in view), against ``bean-check -C`` on those books. The
   in-process time of every release made for the cache is kept, and the notes show
@@ -88,7 +88,6 @@ GENERATOR_SOURCES = (
 NOT_YET = "not yet measurable"
 #: The history row: five calendar years of books; the report timed is the last year.
 HISTORY_FIRST, HISTORY_YEARS = 2021, 5
-HISTORY_PERIOD = str(HISTORY_FIRST + HISTORY_YEARS - 1)
 DEFAULT_HISTORY_SIZES = (100_000,)
 #: What the recorded releases depend on besides the books (their hash is in the key).
 HISTORY_SOURCES = ("reports", "plugins", "aidbooks/cmd_report.py", "bench/history.py")
@@ -193,6 +192,12 @@ class History:
     transactions: int
     #: label -> seconds to make and record that release in-process (books loaded once)
     made: dict[str, float]
+    years: int = HISTORY_YEARS
+
+    @property
+    def period(self) -> str:
+        """The report the row times: the last year, its months and quarters recorded."""
+        return str(HISTORY_FIRST + self.years - 1)
 
     @property
     def main(self) -> Path:
@@ -204,19 +209,25 @@ class History:
 
 
 def ensure_history(
-    cache: Path, size: int, seed: int, log: Callable[[str], None]
+    cache: Path,
+    size: int,
+    seed: int,
+    log: Callable[[str], None],
+    years: int = HISTORY_YEARS,
 ) -> History:
     """Return the history books of about ``size`` transactions, making them if stale."""
-    key = generator_key(seed, HISTORY_SOURCES, f";years={HISTORY_YEARS}")
-    folder = cache / f"h{size}"
-    stamp = cache / f"h{size}.stamp"
+    key = generator_key(seed, HISTORY_SOURCES, f";years={years}")
+    folder = cache / f"h{size}-y{years}"
+    stamp = cache / f"h{size}-y{years}.stamp"
     if stamp.is_file() and folder.is_dir():
         recorded = json.loads(stamp.read_text())
         if recorded.get("key") == key:
-            return History(size, folder, int(recorded["transactions"]), recorded["made"])
+            made = recorded["made"]
+            return History(size, folder, int(recorded["transactions"]), made, years)
+    last = HISTORY_FIRST + years - 1
     log(
-        f"making {HISTORY_YEARS} years of books of {size:,} transactions and recording "
-        f"their releases up to {HISTORY_PERIOD} (cache key {key}; once, it takes a while)"
+        f"making {years} year(s) of books of {size:,} transactions and recording "
+        f"their releases up to {last} (cache key {key}; once, it takes a while)"
     )
     cache.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)
@@ -225,7 +236,7 @@ def ensure_history(
         made = subprocess.run(
             [str(BIN / "python"), "-m", "aidbooks.example", "--out",
              str(staging / "books"), "--transactions", str(size), "--seed", str(seed),
-             "--year", str(HISTORY_FIRST), "--years", str(HISTORY_YEARS)],
+             "--year", str(HISTORY_FIRST), "--years", str(years)],
             capture_output=True,
             text=True,
             check=True,
@@ -237,11 +248,10 @@ def ensure_history(
         (staging / "bench.key").write_text(os.urandom(32).hex() + "\n")
         (staging / "bench.key").chmod(0o600)
         env = dict(os.environ, AIDBOOKS_KEY_FILE=str(staging / "bench.key"))
-        last = HISTORY_FIRST + HISTORY_YEARS - 1
         subprocess.run(
             [str(BIN / "python"), str(ROOT / "bench" / "history.py"),
              str(staging / "books" / "main.beancount"), "--years",
-             f"{HISTORY_FIRST}-{last}", "--upto", HISTORY_PERIOD, "--json",
+             f"{HISTORY_FIRST}-{last}", "--upto", str(last), "--json",
              str(staging / "made.json")],
             env=env,
             check=True,
@@ -254,22 +264,21 @@ def ensure_history(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     stamp.write_text(json.dumps({"key": key, "transactions": count, "made": times}))
-    return History(size, folder, count, times)
+    return History(size, folder, count, times, years)
 
 
 def history_growth(history: History) -> str:
-    """How making the year's (and December's) report grew with the history."""
+    """How making a December's and a year's report grew with the history."""
     parts = []
-    for index, year in enumerate(range(HISTORY_FIRST, HISTORY_FIRST + HISTORY_YEARS)):
-        made = history.made.get(str(year))
+    for index, year in enumerate(range(HISTORY_FIRST, HISTORY_FIRST + history.years)):
         december = history.made.get(f"{year}-12")
-        earlier = 17 * index + 16
-        if made is not None and december is not None:
-            parts.append(
-                f"{year} {made:.1f} s and its December {december:.1f} s ({earlier} earlier)"
-            )
+        made = history.made.get(str(year))
+        if december is not None:
+            parts.append(f"{year}-12 {december:.1f} s ({17 * index + 14} earlier)")
+        if made is not None:
+            parts.append(f"{year} {made:.1f} s ({17 * index + 16} earlier)")
     return (
-        "history: making and recording a year's report in-process (books loaded once), "
+        "history: making and recording a report in-process (books loaded once), "
         "as the history grew: " + "; ".join(parts)
         if parts
         else "history: no in-process times recorded"
@@ -419,8 +428,8 @@ COMMANDS = {
     "import-again": "aidbooks import (same file again)",
     "fava-income": "Fava income statement page and its JSON, one fetch (MiB: the server)",
     "fava-aid": "Fava Aid page, one fetch (MiB: the server)",
-    "history-bean-check": f"bean-check -C -v, {HISTORY_YEARS} years of books",
-    "history-report": f"aidbooks report {HISTORY_PERIOD} with 84 releases recorded",
+    "history-bean-check": "bean-check -C -v, the books of the history row",
+    "history-report": "aidbooks report of their last year, every earlier release recorded",
 }
 
 
@@ -552,11 +561,11 @@ def history_round(
     base = [str(BIN / "bean-check"), "-C", "-v", main]
     result.add("history-bean-check", measure(base, henv, work))
     out = work / f"history-{round_}"
-    report = [str(BIN / "aidbooks"), "report", main, "--period", HISTORY_PERIOD]
+    report = [str(BIN / "aidbooks"), "report", main, "--period", history.period]
     report += ["--lang", "en", "--format", "html,md,csv,json", "--out", str(out)]
     result.add("history-report", measure(report, henv, work))
     shutil.rmtree(out, ignore_errors=True)
-    shutil.rmtree(history.main.parent / "published" / HISTORY_PERIOD, ignore_errors=True)
+    shutil.rmtree(history.main.parent / "published" / history.period, ignore_errors=True)
 
 
 def import_round(
@@ -792,7 +801,7 @@ ROWS = (
         _times,
     ),
     Row(
-        f"`aidbooks report` of the next year, {HISTORY_YEARS} years (84 releases) recorded, wall",
+        f"`aidbooks report` of a year, every earlier release recorded ({HISTORY_YEARS} years: {17 * HISTORY_YEARS - 1}), wall",
         "`bean-check -C` on those books",
         "≤ 1.10×",
         1.1,
@@ -1056,6 +1065,12 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes that also get the history row (of those in --sizes)",
     )
     parser.add_argument(
+        "--history-years",
+        type=int,
+        default=HISTORY_YEARS,
+        help="calendar years of books and releases in the history row",
+    )
+    parser.add_argument(
         "--only",
         type=lambda text: [g.strip() for g in text.split(",") if g.strip()],
         default=list(GROUPS),
@@ -1064,6 +1079,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
+    if args.history_years < 1:
+        parser.error("--history-years must be at least 1")
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -1088,7 +1105,9 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             books = ensure_books(args.books.resolve(), size, args.seed, log)
             history = (
-                ensure_history(args.books.resolve(), size, args.seed, log)
+                ensure_history(
+                    args.books.resolve(), size, args.seed, log, args.history_years
+                )
                 if "history" in args.only and size in args.history_sizes
                 else None
             )

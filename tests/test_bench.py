@@ -39,6 +39,10 @@ def test_the_harness_measures_every_row_on_tiny_books(tmp_path: Path) -> None:
             str(out),
             "--json",
             str(raw),
+            "--history-sizes",
+            "600",
+            "--history-years",
+            "1",
         ],
         capture_output=True,
         text=True,
@@ -52,7 +56,7 @@ def test_the_harness_measures_every_row_on_tiny_books(tmp_path: Path) -> None:
     head = [cell.strip() for cell in table[0].strip("|").split("|")]
     assert head == ["what", "compared with", "target", "600", "met", "growth"]
     rows = json.loads(raw.read_text())["rows"]
-    assert len(rows) == 8
+    assert len(rows) == 9
     body = table[1 : 1 + len(rows)]
     fava = importlib.util.find_spec("aidbooks.cmd_serve") is not None
     for line, row in zip(body, rows, strict=True):
@@ -65,6 +69,9 @@ def test_the_harness_measures_every_row_on_tiny_books(tmp_path: Path) -> None:
         assert NUMBER.match(cells[3]), line  # every row produced a number
         assert isinstance(row["values"]["600"], float), row
         assert cells[4] in {"yes", "no (600)"}
+    # the history row published the year with its 16 months and quarters recorded
+    assert "history: making and recording a report" in text
+    assert "2021-12" in text and "(14 earlier)" in text
     # the second import added nothing
     again = next(r for r in rows if "again" in r["what"])
     assert again["values"]["600"] == 0.0 and again["met"] == "yes"
