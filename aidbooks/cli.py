@@ -23,6 +23,7 @@ import click
 
 from aidbooks import __version__
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.errors import printable
 
 #: command name -> "module:attribute", in the order of ``aidbooks --help``.
 COMMANDS: dict[str, str] = {
@@ -84,7 +85,9 @@ class LazyGroup(click.Group):
                 exc.show()
                 sys.exit(0)
             path = exc.ctx.command_path if exc.ctx else (prog_name or "aidbooks")
-            message = exc.format_message().rstrip(".")
+            # the message may quote what was typed: a control character in it
+            # (\x1e is a line break to str.splitlines) would break the one line
+            message = printable(exc.format_message().rstrip("."))
             click.echo(f"{path}: {message}. Run '{path} --help' to see how.", err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:

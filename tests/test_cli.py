@@ -46,3 +46,12 @@ def test_folder_instead_of_file(tmp_path: Path) -> None:
 
 def test_unknown_command_is_usage_error() -> None:
     assert run("aidbooks", "frobnicate").returncode == 2
+
+
+@pytest.mark.parametrize("odd", ["\x1e", "\x1c", "a\u2028b", "x\ny"])
+def test_a_usage_error_quoting_a_control_character_is_one_line(odd: str) -> None:
+    """Click quotes the extra argument; \\x1e, \\x1c and U+2028 break str.splitlines."""
+    result = run("aidbooks", "init", "books", odd)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, repr(result.stderr)
+    assert "unexpected extra argument" in result.stderr
