@@ -33,6 +33,8 @@ import datetime as dt
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -89,7 +91,7 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     for path in run.unrecognised:
         out.append(f"{_display(path)}: not recognised, left alone")
     for error in run.refused:
-        out.append(f"refused, nothing of it imported: {_refusal(error)}")
+        out.append(f"refused, nothing of it imported: {refusal(error)}")
     total_imported = sum(f.imported for f in run.files)
     total_dups = sum(f.duplicates for f in run.files)
     total_skipped = sum(len(f.skipped) + f.legs_skipped for f in run.files)
@@ -227,7 +229,7 @@ def _balance_lines(report: FileReport, dry_run: bool = False) -> list[str]:
     return out
 
 
-def _refusal(error: ImportFileError) -> str:
+def refusal(error: ImportFileError) -> str:
     """A refused file's one line, its name shown as the summary shows names."""
     shown = _display(Path(error.filename)) if error.filename else None
     return ImportFileError(error.what, error.fix, shown, error.lineno).line()
@@ -256,6 +258,70 @@ def _settings(ledger: Path) -> Settings:
     return Settings.from_policy(policy, ledger.parent)
 
 
+def import_files(
+    ledger: Path,
+    paths: Iterable[Path],
+    *,
+    dry_run: bool = False,
+    since: dt.date | None = None,
+    only: Mapping[Path, frozenset[str]] | None = None,
+    before_write: Callable[[ImportRun], None] | None = None,
+    terminal: bool = False,
+) -> ImportRun:
+    """The import pipeline, as ``aidbooks import`` runs it (Fava's Import page too).
+
+    Reads the policy and key, identifies and parses every file, then — holding the
+    books' lock — loads the books once, books every row and writes the new entries,
+    codes and accounts in one journaled commit (:meth:`ImportRun.write`).
+
+    Args:
+      ledger: The main ledger file.
+      paths: Files and folders to import.
+      dry_run: Do everything but the writing (not even the lock file).
+      since: Leave out the rows dated before it (``--since``).
+      only: For a file among ``paths``, the ids of the rows to import; its other
+        rows are listed as skipped (Fava's Import page: rows the treasurer left out).
+      before_write: Called with the booked run under the lock, before anything is
+        written; it may raise to write nothing.
+      terminal: Show progress on stderr for large files.
+
+    Returns:
+      The run (its summary: :func:`summary`). When :attr:`ImportRun.nothing_readable`,
+      nothing was booked or written.
+
+    Raises:
+      AidbooksError: an unusable policy, key, ledger or file (nothing is written).
+    """
+    settings = _settings(ledger)
+    run = ImportRun(settings, ledger, dry_run, since=since, only=only)
+    run.collect(paths)
+    run.check_ledger()
+    run.parse()
+    if run.nothing_readable:
+        return run
+    # a dry run writes nothing, not even the lock file (a read-only copy works)
+    with contextlib.nullcontext() if dry_run else writer_lock(ledger.parent):
+        progress = terminal and run.rows >= PROGRESS_ROWS
+        if progress:
+            click.echo("Loading the books…", err=True)
+        entries, _errors, _options = load_books(ledger)
+        if progress:
+            with click.progressbar(
+                length=sum(len(f.parsed.records) for f in run.files),
+                label="Booking rows",
+                file=sys.stderr,
+            ) as bar:
+                step: Callable[[int], None] = bar.update
+                run.book(entries, step)
+        else:
+            run.book(entries)
+        checkpoint("import:booked")
+        if before_write is not None:
+            before_write(run)
+        run.write()
+    return run
+
+
 @click.command("import")
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(path_type=Path, exists=False)
@@ -279,34 +345,14 @@ def import_(
 ) -> None:
     """Import platform exports (FILE or DIR...) into the books."""
     ledger = ledger_path(ledger_arg)
-    settings = _settings(ledger)
-    run = ImportRun(settings, ledger, dry_run, since=_since(since))
-    run.collect(paths)
-    run.check_ledger()
-    run.parse()
+    run = import_files(
+        ledger, paths, dry_run=dry_run, since=_since(since), terminal=sys.stderr.isatty()
+    )
     if run.nothing_readable:
         for error in run.refused:
-            click.echo(f"aidbooks: {_refusal(error)}", err=True)
+            click.echo(f"aidbooks: {refusal(error)}", err=True)
         raise SystemExit(2)
-    terminal = sys.stderr.isatty()
-    # a dry run writes nothing, not even the lock file (a read-only copy works)
-    with contextlib.nullcontext() if dry_run else writer_lock(ledger.parent):
-        if terminal and run.rows >= PROGRESS_ROWS:
-            click.echo("Loading the books…", err=True)
-        entries, _errors, _options = load_books(ledger)
-        if terminal and run.rows >= PROGRESS_ROWS:
-            with click.progressbar(
-                length=sum(len(f.parsed.records) for f in run.files),
-                label="Booking rows",
-                file=sys.stderr,
-            ) as bar:
-                step: Callable[[int], None] = bar.update
-                run.book(entries, step)
-        else:
-            run.book(entries)
-        checkpoint("import:booked")
-        run.write()
-    for line in summary(run, settings.scanner):
+    for line in summary(run, run.settings.scanner):
         click.echo(line)
     if run.rejected or run.refused:
         raise SystemExit(1)

@@ -28,6 +28,7 @@ import os
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
@@ -129,6 +130,9 @@ class ImportRun:
     dry_run: bool = False
     #: ``--since``: rows dated earlier are listed as skipped, not imported.
     since: dt.date | None = None
+    #: For some files, the ids of the rows to import; the file's other rows are
+    #: listed as skipped (Fava's Import page: rows the treasurer left out).
+    only: Mapping[Path, frozenset[str]] | None = None
     files: list[FileReport] = field(default_factory=list)
     unrecognised: list[Path] = field(default_factory=list)
     #: Files found in a folder that cannot be imported at all, with the reason.
@@ -140,6 +144,8 @@ class ImportRun:
     written: dict[str, int] = field(default_factory=dict)
     new_codes: dict[str, dt.date] = field(default_factory=dict)
     new_accounts: list[str] = field(default_factory=list)
+    #: target file -> the new transactions booked for it (what :attr:`pending` renders)
+    booked: dict[str, list[data.Transaction]] = field(default_factory=dict)
 
     @property
     def books_dir(self) -> Path:
@@ -257,6 +263,8 @@ class ImportRun:
             source = report.importer.source
             if self.since is not None:
                 _before_since(report.parsed, self.since)
+            if self.only is not None and report.path in self.only:
+                _only(report.parsed, self.only[report.path])
             booked = session.book(report.parsed, source, str(report.path), progress)
             report.imported = len(booked.entries) + booked.legs_imported
             report.legs_skipped = booked.legs_skipped
@@ -274,6 +282,7 @@ class ImportRun:
             if not new:
                 continue
             new.sort(key=lambda e: e.date)
+            self.booked[target] = new
             self.pending[target] = render.transactions(new)
             self.written[target] = len(new)
         asserted = _books_balances(self.files, entries, by_target)
@@ -417,6 +426,17 @@ def _before_since(parsed: Parsed, since: dt.date) -> None:
             parsed.skipped.append(Skip(record.lineno, reason))
         else:
             kept.append(record)
+    parsed.records = kept
+
+
+def _only(parsed: Parsed, ids: frozenset[str]) -> None:
+    """Move the records whose id is not in ``ids`` to the skipped rows."""
+    kept = []
+    for record in parsed.records:
+        if record.id in ids:
+            kept.append(record)
+        else:
+            parsed.skipped.append(Skip(record.lineno, "left out on Fava's Import page"))
     parsed.records = kept
 
 
