@@ -8,7 +8,9 @@ collector paused), books every row against one index of the platform ids already
 there, and appends the new entries atomically to ``imports/<platform>.beancount``
 (new recipient codes to ``imports/codes.beancount``). ``--dry-run`` does all of it
 but the writing; ``--since DATE`` leaves rows dated before DATE out (listed as
-skipped), for books whose earlier history was entered another way.
+skipped), for books whose earlier history was entered another way. That pipeline
+is :func:`import_files`; saving on Fava's Import page runs it too
+(:mod:`aidbooks.fava_import`).
 
 The summary (stdout) gives per file the rows read, imported, duplicates and
 skipped rows grouped by reason with their line numbers, rows whose status changed

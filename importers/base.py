@@ -14,8 +14,12 @@ never calls it). ``extract(filepath, existing)`` — what Fava's import page cal
 books the records against the existing entries with the same rules as
 ``aidbooks import``: duplicates (by platform id) are left out, new recipient
 codes come with their ``aid-recipient`` declaration, accounts the books lack come
-with their ``open``. ``deduplicate`` does nothing more: beangulp's default fuzzy
-matching (same amount within two days) would hide real donations of equal size.
+with their ``open`` — unless :attr:`ExportImporter.declares` is off, as on Fava's
+Import page (:mod:`.fava`): Fava can save neither a ``custom`` nor an ``open``
+entry, and what it saves goes through ``aidbooks import``'s pipeline, which
+declares them itself (:mod:`aidbooks.fava_import`). ``deduplicate`` does nothing
+more: beangulp's default fuzzy matching (same amount within two days) would hide
+real donations of equal size.
 """
 
 from __future__ import annotations
@@ -106,6 +110,9 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings
+        #: :meth:`extract` returns the ``open`` and ``aid-recipient`` directives
+        #: its entries need (off for Fava's Import page, see the module docstring).
+        self.declares = True
 
     # -- what a platform importer provides ------------------------------------------
 
@@ -175,6 +182,8 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
                 label(change.before),
                 label(change.after),
             )
+        if not self.declares:
+            return list(booked.entries)
         return [*declarations(session, filepath), *booked.entries]
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:

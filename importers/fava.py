@@ -8,10 +8,14 @@ imports the installed ``aidbooks.importers`` and passes its own folder (from
 ``__file__``) to :func:`config_for`, which reads that folder's policy and key.
 
 In Fava, ``extract`` books the file with the same rules as ``aidbooks import``
-(duplicates left out, new codes declared, personal data refused — a refused row is
-logged by line number and left out); the summary with every skipped row is only
-printed by ``aidbooks import``. Fava lists only files up to 8 MiB on its import
-page; :func:`config_for` lifts that limit, as ``aidbooks import`` has none.
+(duplicates left out, personal data refused — a refused row is logged by line
+number and left out) and returns the transactions only: Fava's Import page shows
+them, and cannot save the ``aid-recipient`` and ``open`` directives a new
+recipient or account needs. Saving them is done by the Aid extension
+(:mod:`aidbooks.fava_import`), which runs ``aidbooks import``'s own pipeline on
+the file: into ``imports/``, new codes declared in ``imports/codes.beancount``,
+atomic and journaled. Fava lists only files up to 8 MiB on its import page;
+:func:`config_for` lifts that limit, as ``aidbooks import`` has none.
 """
 
 from __future__ import annotations
@@ -36,7 +40,10 @@ def config_for(folder: Path) -> tuple[list[ExportImporter], list[Callable[..., A
     """
     settings = Settings.for_folder(folder)
     _lift_size_limit()
-    return build(settings), []
+    importers = build(settings)
+    for importer in importers:
+        importer.declares = False  # the save declares them (aidbooks.fava_import)
+    return importers, []
 
 
 def _lift_size_limit() -> None:

@@ -24,6 +24,10 @@ sections look at (grants waiting are those dated inside it); the account filter
 narrows the reconciliation, bail and grants-waiting tables. Fava's advanced filter
 (``filter=``) does not apply. Findings always cover the whole books.
 
+The extension also makes Fava's **Import** page save through ``aidbooks import``'s
+pipeline (:mod:`aidbooks.fava_import`): into ``imports/``, new recipient codes
+declared, atomic and journaled, instead of Fava writing into ``main.beancount``.
+
 The page is local to the treasurer: it shows recipient codes (never names; the
 books hold none) and no narration or payee. Nothing on it is sent anywhere: it
 has no script of its own and loads nothing beyond Fava's own files.
@@ -46,6 +50,7 @@ from fava.core.filters import Match
 from fava.ext import FavaExtensionBase
 from flask import request
 
+from aidbooks import fava_import
 from aidbooks.overview import LOW_DAYS
 from aidbooks.overview import Overview
 from aidbooks.overview import Scope
@@ -127,6 +132,7 @@ class Aid(FavaExtensionBase):
 
     def __init__(self, ledger: Any, config: str | None = None) -> None:
         super().__init__(ledger, config)
+        fava_import.install(ledger)  # Fava's Import page saves as `aidbooks import`
         self._loaded: _Loaded | None = None
         #: How many times the books were loaded (and the page computed).
         self.loads = 0
