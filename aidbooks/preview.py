@@ -4,7 +4,8 @@ For the treasurer's eyes only (the Aid page in Fava): the numbers come from the
 same pipeline as ``aidbooks report`` (:func:`aidbooks.reports.publish.control`:
 the releases in view, the aggregates and the disclosure control), laid out table by
 table, with every cell the report would suppress marked and the reason given
-(too few households or one household's share, or hidden to protect another).
+(too few households, the two largest households' shares too large for the p%
+rule, or hidden to protect another).
 Hidden cells show no value here either: the page shows what donors would see.
 
 Earlier reports matter: the real report keeps hidden whatever an earlier one hid,
@@ -204,4 +205,4 @@ def _reason(cell: Cell, primary: bool, min_cell: int) -> str:
         return "hidden so that another hidden number cannot be worked out from it"
     if cell.households and len(cell.households) < min_cell:
         return f"fewer than {min_cell} households"
-    return "one household's share is too large"
+    return "the two largest households got too much of it (the p% rule)"

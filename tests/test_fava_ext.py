@@ -379,3 +379,31 @@ def test_the_preview_is_what_the_report_publishes(label: str) -> None:
     assert compared > 50
     if label == "2025-Q1":
         assert any(c.hidden for c in cells)
+
+
+def test_the_preview_says_why_each_number_is_hidden() -> None:
+    """Four households (enough for min_cell 3) where one got nearly everything:
+    the p% rule hides the amounts, and the preview says so, not "too few"."""
+    from beancount import loader  # noqa: PLC0415
+
+    from aidbooks.preview import preview  # noqa: PLC0415
+    from aidbooks.reports import parse_period  # noqa: PLC0415
+    from tests import report_small  # noqa: PLC0415
+
+    grants = [
+        report_small.Grant(3, "Rent", 1, "900.00"),
+        *(report_small.Grant(3, "Rent", h, "20.00") for h in range(2, 5)),
+    ]
+    entries, errors, options = loader.load_string(report_small.books_text(grants))
+    assert not errors
+    shown = preview(
+        entries, options, report_small.policy(min_cell=3), parse_period("2025-03")
+    )
+    reasons = {
+        c.id: c.reason for t in shown.tables for _r, line in t.rows for c in line if c
+    }
+    hidden = {i: r for i, r in reasons.items() if r}
+    assert hidden, "nothing hidden"
+    assert any("p% rule" in r for r in hidden.values()), hidden
+    assert not any("fewer than" in r for r in hidden.values()), hidden
+    assert shown.hidden == len(hidden)
