@@ -24,8 +24,9 @@ is ready), then print the URL. ``--port 0`` takes any free port (the URL says
 which). SIGINT (Ctrl+C) and SIGTERM stop it cleanly (exit 0). Fava reloads the books
 by itself when a file changes, e.g. after ``aidbooks import``.
 
-Fava's import page works as in Fava: ``aidbooks init`` books name their
-``import_config.py`` (:mod:`aidbooks.importers.fava`), which needs the fund's key.
+Fava's import page lists and extracts as in Fava: ``aidbooks init`` books name their
+``import_config.py`` (:mod:`aidbooks.importers.fava`), which needs the fund's key;
+its *Save* runs ``aidbooks import``'s pipeline (:mod:`aidbooks.fava_import`).
 """
 
 from __future__ import annotations
