@@ -10,7 +10,10 @@ HiGHS). A hidden number is protected when that interval is wide.
 The unknowns (all at the finest grain any report implies — a month):
 
 * per month and aid category: ``cash``, ``noncash`` (amount = cash + noncash),
-  ``grants`` (number of grant postings) and ``h`` (distinct households);
+  ``grants`` (number of grant postings) and ``h`` (distinct households); and
+  ``corr``, the part of its amount booked as a correction of a period already
+  published (``0 <= corr <= cash + noncash``: a correction is aid of the month it
+  is booked in, and ``totals.corrections`` publishes their sum);
 * per month and channel: ``gross`` and ``fee``; per month and kind of operating
   cost: ``ops``; per month: bail ``posted``, ``returned``, ``bonds``, the bail
   households ``hb``, gift cards ``bought`` and ``handed``;
@@ -84,8 +87,9 @@ _Matrices = tuple[
     Any, Any, Any, Any, list[tuple[float | None, float | None]], dict[int, int]
 ]
 Measure = Literal[
-    "amount", "cash", "noncash", "grants", "households", "gross", "fees", "operations"
-]
+    "amount", "cash", "noncash", "grants", "households", "gross", "fees", "operations",
+    "corrections",
+]  # fmt: skip
 
 OTHER_AID = "Other aid"
 INF = math.inf
@@ -94,7 +98,7 @@ COUNTS = frozenset({"grants", "households"})
 #: Unknowns that are sums of non-negative postings (or counts of them).
 NONNEGATIVE = frozenset(
     {"cash", "noncash", "grants", "h", "hb", "gross", "fee", "ops", "posted",
-     "returned", "bonds", "bought", "handed", "recv", "spent"}
+     "returned", "bonds", "bought", "handed", "recv", "spent", "corr"}
 )  # fmt: skip
 
 
@@ -376,6 +380,20 @@ class Attack:
             ("cash", "noncash"), [(m, c) for m in months for c in cats], vintage
         )
 
+    def corrections(self, cells: Iterable[tuple[str, str]], vintage: int = 0) -> Expr:
+        """The corrections booked in ``cells`` (month, category): each a part of the
+        cell's aid (its bound written once per cell)."""
+        out: Expr = {}
+        for month, name in cells:
+            corr = self.flow("corr", (month, name), vintage)
+            first = ("corr", month, name)
+            if first not in self._lp.index:
+                self._var(first)
+                aid = self._flows(("cash", "noncash"), [(month, name)], vintage)
+                self._constrain(_sum(corr, _scale(aid, -1)), -INF, 0.0)
+            _add(out, corr)
+        return out
+
     def _household_atom(self, atom: Atom, vintage: int) -> Key:
         """The households of one cell at ``vintage`` (its constraints written once)."""
         kind, month, name = atom
@@ -542,6 +560,8 @@ class Attack:
             self._flows(("noncash",), every, v), totals.get("granted_noncash"), row
         )
         self._publish(self._flows(("grants",), every, v), totals.get("grants"), 0.0)
+        if "corrections" in totals:
+            self._publish(self.corrections(every, v), totals.get("corrections"), half)
         self._publish(raised, totals.get("raised"), half)
         self._publish(fees, totals.get("fees"), half)
         self._publish(_sum(raised, _scale(fees, -1)), totals.get("net_raised"), row)
@@ -689,6 +709,8 @@ class Attack:
             return self._flows(("ops",), [(m, n) for m in months for n in names], vintage)
         names = query.names or self.categories
         cells = [(m, n) for m in months for n in names]
+        if measure == "corrections":
+            return self.corrections(cells, vintage)
         if measure == "households":
             return self.households([("aid", m, n) for m, n in cells], vintage)
         families = {"amount": ("cash", "noncash"), "cash": ("cash",),

@@ -28,13 +28,18 @@ KEY = bytes(range(32))
 
 @dataclass(frozen=True)
 class Grant:
-    """One grant: month (1-12 of 2025), category, household number, amount."""
+    """One grant: month (1-12 of 2025), category, household number, amount.
+
+    ``corrects``: the period it corrects (``"2025-03"``), booked in ``month`` as a
+    correction (a late grant of a period already published).
+    """
 
     month: int
     category: str
     household: int
     amount: str
     fund: str = ""
+    corrects: str = ""
 
 
 def household(number: int) -> str:
@@ -82,6 +87,8 @@ def books_text(
         day = 3 + i % 25
         fund = g.fund or fund_meta
         meta = f'\n  fund: "{fund}"' if fund else ""
+        if g.corrects:
+            meta += f'\n  corrects: "{g.corrects}"'
         lines += [
             f'2025-{g.month:02d}-{day:02d} * "Grant"{meta}',
             f"  Expenses:Aid:{g.category}  {Decimal(g.amount):.2f} USD",
