@@ -32,22 +32,12 @@ from aidbooks.reports.history import read_history
 from aidbooks.reports.manifest import Published
 from aidbooks.reports.period import Period
 from aidbooks.reports.publish import control
+from aidbooks.reports.sections import SECTIONS
 
 #: The tables of a report in the order of the published page.
-TABLE_ORDER = (
-    "totals",
-    "households",
-    "categories",
-    "channels",
-    "months",
-    "funds",
-    "bail",
-    "gift_cards",
-    "operations",
-    "on_hand",
-)
+TABLE_ORDER = tuple(section.name for section in SECTIONS)
 #: Tables with one row, shown as a column of values.
-SINGLE_ROW = frozenset({"totals", "households", "bail", "gift_cards"})
+SINGLE_ROW = frozenset(section.name for section in SECTIONS if section.single_row)
 
 
 @dataclass(frozen=True)

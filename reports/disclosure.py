@@ -67,6 +67,7 @@ from fractions import Fraction
 from functools import partial
 
 from aidbooks.plugins.policy import Policy
+from aidbooks.reports import sections
 from aidbooks.reports.aggregate import ZERO
 from aidbooks.reports.aggregate import Aggregates
 from aidbooks.reports.aggregate import AtomKey
@@ -651,28 +652,6 @@ def _is_fee(cell_id: str) -> bool:
     )
 
 
-#: Table rows rounded to their table's total (largest remainder: off by < 1 unit),
-#: and numbers a report adds up from two of those (off by up to 2 units).
-_SPREAD_TABLES = frozenset({"categories", "channels", "months", "on_hand", "operations"})
-_SUMS = frozenset({"totals/net_raised", "totals/granted_cash", "totals/granted_noncash"})
-
-
-def slack_of(cell_id: str, unit: Decimal) -> Decimal:
-    """How far a published amount may be from the exact one (:func:`round_cells`).
-
-    A number rounded on its own to the nearest unit is off by at most half a unit
-    (the totals, a fund's opening, received and spent); a table's row, rounded
-    to the table's total, or a sum of rounded numbers, by up to one unit (the
-    audit allows one: where the truth allows more, it assumes the reader knows
-    more than they do, which is cautious).
-    """
-    name = cell_id.rsplit("|", 1)[-1]
-    table = name.split("/", 1)[0]
-    if table in _SPREAD_TABLES or name in _SUMS or name.endswith("/closing"):
-        return unit
-    return unit / 2
-
-
 def interval_audit(
     aggregates: Aggregates,
     policy: Policy,
@@ -720,7 +699,7 @@ def interval_audit(
                 if _is_fee(cell.id):
                     fixed.append(Known(cell.coefficients, cell.value, cell.value))
                 continue
-            slack = slack_of(cell.id, unit)
+            slack = sections.slack(cell.id, unit)
             fixed.append(
                 Known(cell.coefficients, Decimal(value) - slack, Decimal(value) + slack)
             )
@@ -790,7 +769,7 @@ def interval_audit(
                 known.append(Known(cell.coefficients, cell.value, cell.value))
             elif cell.id not in hidden:
                 value = rounded.get(cell.id, cell.value)
-                slack = slack_of(cell.id, unit)
+                slack = sections.slack(cell.id, unit)
                 known.append(Known(cell.coefficients, value - slack, value + slack))
         return Audit(relations, known, sign_of, target_rows)
 
@@ -980,45 +959,21 @@ def published_values(report: PublicReport) -> dict[str, Decimal | int | None]:
     """Cell id → published value (None when suppressed), read back from a report.
 
     The inverse of :func:`build_report` for the linear and count cells, so a
-    report published earlier can join the arithmetic of a later one.
+    report published earlier can join the arithmetic of a later one: every
+    column of every section :mod:`aidbooks.reports.sections` declares.
     """
     out: dict[str, Decimal | int | None] = {}
-    totals = report.totals
-    for name in (
-        "raised",
-        "fees",
-        "net_raised",
-        "granted",
-        "granted_cash",
-        "granted_noncash",
-        "grants",
-        "corrections",
-        "operations",
-        "on_hand_end",
-    ):
-        out[f"totals/{name}"] = getattr(totals, name)
-    out["households/count"] = report.households.count
-    out["households/median_grant"] = report.households.median_grant
-    for row in report.categories:
-        for column in ("amount", "cash", "noncash", "grants", "households"):
-            out[f"categories/{row.name}/{column}"] = getattr(row, column)
-    for channel in report.channels:
-        for column in ("gross", "fees", "net"):
-            out[f"channels/{channel.name}/{column}"] = getattr(channel, column)
-    for month in report.months:
-        out[f"months/{month.period}/raised"] = month.raised
-        out[f"months/{month.period}/granted"] = month.granted
-    for operation in report.operations:
-        out[f"operations/{operation.name}/amount"] = operation.amount
-    for on_hand in report.on_hand:
-        out[f"on_hand/{on_hand.kind}/amount"] = on_hand.amount
-    if report.gift_cards is not None:
-        for column in ("bought", "handed_out", "on_hand_end"):
-            out[f"gift_cards/{column}"] = getattr(report.gift_cards, column)
-    if report.bail is not None:
-        for column in ("posted", "returned", "outstanding_end", "bonds", "households"):
-            out[f"bail/{column}"] = getattr(report.bail, column)
-    for fund in report.funds:
-        for column in ("opening", "received", "spent", "closing"):
-            out[f"funds/{fund.name}/{column}"] = getattr(fund, column)
+    for section in sections.SECTIONS:
+        part = getattr(report, section.name)
+        if part is None:  # no bail, no gift cards in this report
+            continue
+        rows = part if not section.single_row else [part]
+        for row in rows:
+            prefix = (
+                section.name
+                if section.single_row
+                else f"{section.name}/{getattr(row, section.key)}"
+            )
+            for column in section.columns:
+                out[f"{prefix}/{column.name}"] = getattr(row, column.name)
     return out
