@@ -408,77 +408,43 @@ def round_cells(
 ) -> dict[str, Decimal]:
     """Rounded values of every amount cell, each table adding up to its total.
 
-    A median is rounded to ``median_step``, or to the unit of ``rounding`` when
-    that is coarser.
+    How each number is rounded is declared in :mod:`aidbooks.reports.sections`:
+    the numbers rounded alone first, then every group spread to its total (a
+    table's rows, or a one-row section's columns spread together), a total before
+    what is spread to it, then the sums. A median is rounded to ``median_step``,
+    or to the unit of ``rounding`` when that is coarser.
     """
     unit = unit_of(rounding)
-    by_id = {c.id: c for c in cells}
     out: dict[str, Decimal] = {}
-
-    def value(cell_id: str) -> Decimal:
-        return by_id[cell_id].value if cell_id in by_id else ZERO
-
-    def spread(ids: list[str], target: Decimal) -> None:
-        if ids:
-            out.update(
-                zip(
-                    ids,
-                    largest_remainder([value(i) for i in ids], target, unit),
-                    strict=True,
-                )
-            )
-
-    def rows(table: str, column: str) -> list[str]:
-        return [c.id for c in cells if c.table == table and c.row and c.column == column]
-
-    granted = nearest(value("totals/granted"), unit)
-    out["totals/granted"] = granted
-    cash, noncash = largest_remainder(
-        [value("totals/granted_cash"), value("totals/granted_noncash")], granted, unit
-    )
-    out["totals/granted_cash"] = cash
-    out["totals/granted_noncash"] = noncash
-    spread(rows("categories", "cash"), cash)
-    spread(rows("categories", "noncash"), noncash)
-    for cell_id in rows("categories", "amount"):
-        base = cell_id.rsplit("/", 1)[0]
-        out[cell_id] = out[f"{base}/cash"] + out[f"{base}/noncash"]
-    spread(rows("months", "granted"), granted)
-
-    raised = nearest(value("totals/raised"), unit)
-    fees = nearest(value("totals/fees"), unit)
-    out["totals/raised"] = raised
-    out["totals/fees"] = fees
-    out["totals/net_raised"] = raised - fees
-    spread(rows("channels", "gross"), raised)
-    spread(rows("channels", "fees"), fees)
-    for cell_id in rows("channels", "net"):
-        base = cell_id.rsplit("/", 1)[0]
-        out[cell_id] = out[f"{base}/gross"] - out[f"{base}/fees"]
-    spread(rows("months", "raised"), raised)
-
-    operations = nearest(value("totals/operations"), unit)
-    out["totals/operations"] = operations
-    spread(rows("operations", "amount"), operations)
-
-    on_hand = nearest(value("totals/on_hand_end"), unit)
-    out["totals/on_hand_end"] = on_hand
-    spread(rows("on_hand", "amount"), on_hand)
-
+    groups: dict[tuple[str, str], list[Cell]] = {}
+    sums: list[tuple[Cell, str, sections.Column]] = []
     for cell in cells:
-        if cell.table == "funds" and cell.column != "closing":
-            out[cell.id] = nearest(cell.value, unit)
-    for cell in cells:
-        if cell.table == "funds" and cell.column == "closing":
-            base = cell.id.rsplit("/", 1)[0]
-            out[cell.id] = (
-                out[f"{base}/opening"] + out[f"{base}/received"] - out[f"{base}/spent"]
-            )
-    for cell in cells:
+        section, row, column = sections.place(cell.id)
         if cell.measure == "median":
             out[cell.id] = nearest(cell.value, max(unit, median_step))
-        elif cell.measure == "amount" and cell.id not in out:
+        elif column.rounding == "spread":
+            group = column.of if section.single_row else column.name
+            groups.setdefault((section.name, group), []).append(cell)
+        elif column.rounding == "sum":
+            sums.append(
+                (cell, f"{section.name}/{row}/" if row else f"{section.name}/", column)
+            )
+        elif cell.measure == "amount":
             out[cell.id] = nearest(cell.value, unit)
+    pending = list(groups.values())
+    while pending:
+        ready = [g for g in pending if sections.column_of(g[0].id).of in out
+                 or not any(sections.column_of(g[0].id).of in (c.id for c in h)
+                            for h in pending)]  # fmt: skip
+        if not ready:
+            raise ValueError("spread groups refer to each other in a circle")
+        for group in ready:
+            total = out.get(sections.column_of(group[0].id).of, ZERO)
+            values = largest_remainder([c.value for c in group], total, unit)
+            out.update(zip((c.id for c in group), values, strict=True))
+            pending.remove(group)
+    for cell, prefix, column in sums:
+        out[cell.id] = sum((sign * out[prefix + part] for sign, part in column.parts), ZERO)
     return out
 
 

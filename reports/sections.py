@@ -60,6 +60,11 @@ class Column:
     name: str
     rounding: Rounding
     error: Decimal
+    #: ``spread``: the id of the total its rows (or, in a one-row section, the
+    #: columns spread with it) add up to.
+    of: str = ""
+    #: ``sum``: (sign, column of the same row) it is made of.
+    parts: tuple[tuple[int, str], ...] = ()
 
     @property
     def amount(self) -> bool:
@@ -71,12 +76,12 @@ def _alone(name: str) -> Column:
     return Column(name, "alone", Decimal("0.5"))
 
 
-def _spread(name: str) -> Column:
-    return Column(name, "spread", Decimal(1))
+def _spread(name: str, of: str) -> Column:
+    return Column(name, "spread", Decimal(1), of=of)
 
 
-def _sum(name: str, error: str) -> Column:
-    return Column(name, "sum", Decimal(error))
+def _sum(name: str, error: str, *parts: tuple[int, str]) -> Column:
+    return Column(name, "sum", Decimal(error), parts=parts)
 
 
 def _count(name: str) -> Column:
@@ -123,10 +128,10 @@ SECTIONS: tuple[Section, ...] = (
         (
             _alone("raised"),
             _alone("fees"),
-            _sum("net_raised", "1"),  # raised - fees
+            _sum("net_raised", "1", (1, "raised"), (-1, "fees")),
             _alone("granted"),
-            _spread("granted_cash"),  # cash and non-cash spread to granted
-            _spread("granted_noncash"),
+            _spread("granted_cash", "totals/granted"),  # with non-cash, to granted
+            _spread("granted_noncash", "totals/granted"),
             _count("grants"),
             _alone("corrections"),
             _alone("operations"),
@@ -140,15 +145,27 @@ SECTIONS: tuple[Section, ...] = (
         "categories",
         "name",
         (
-            _sum("amount", "2"),  # cash + noncash, each spread
-            _spread("cash"),
-            _spread("noncash"),
+            _sum("amount", "2", (1, "cash"), (1, "noncash")),
+            _spread("cash", "totals/granted_cash"),
+            _spread("noncash", "totals/granted_noncash"),
             _count("grants"),
             _count("households"),
         ),
     ),
-    Section("channels", "name", (_spread("gross"), _spread("fees"), _sum("net", "2"))),
-    Section("months", "period", (_spread("raised"), _spread("granted"))),
+    Section(
+        "channels",
+        "name",
+        (
+            _spread("gross", "totals/raised"),
+            _spread("fees", "totals/fees"),
+            _sum("net", "2", (1, "gross"), (-1, "fees")),
+        ),
+    ),
+    Section(
+        "months",
+        "period",
+        (_spread("raised", "totals/raised"), _spread("granted", "totals/granted")),
+    ),
     Section(
         "funds",
         "name",
@@ -156,7 +173,7 @@ SECTIONS: tuple[Section, ...] = (
             _alone("opening"),
             _alone("received"),
             _alone("spent"),
-            _sum("closing", "1.5"),  # opening + received - spent
+            _sum("closing", "1.5", (1, "opening"), (1, "received"), (-1, "spent")),
         ),
     ),
     Section(
@@ -173,11 +190,27 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "gift_cards", "", (_alone("bought"), _alone("handed_out"), _alone("on_hand_end"))
     ),
-    Section("operations", "name", (_spread("amount"),)),
-    Section("on_hand", "kind", (_spread("amount"),)),
+    Section("operations", "name", (_spread("amount", "totals/operations"),)),
+    Section("on_hand", "kind", (_spread("amount", "totals/on_hand_end"),)),
 )
 
 BY_NAME: dict[str, Section] = {s.name: s for s in SECTIONS}
+
+
+def place(cell_id: str) -> tuple[Section, str, Column]:
+    """Where a number sits: its section, its row's name (empty for a one-row
+    section) and its column.
+
+    Raises:
+      KeyError: nothing of that name is declared (a report may not publish it).
+    """
+    name = cell_id.rsplit("|", 1)[-1]
+    table, _, rest = name.partition("/")
+    section = BY_NAME[table]
+    if section.single_row:
+        return section, "", section.column(rest)
+    row, _, column = rest.rpartition("/")
+    return section, row, section.column(column)
 
 
 def column_of(cell_id: str) -> Column:
@@ -188,11 +221,7 @@ def column_of(cell_id: str) -> Column:
     Raises:
       KeyError: nothing of that name is declared (a report may not publish it).
     """
-    name = cell_id.rsplit("|", 1)[-1]
-    table, _, rest = name.partition("/")
-    section = BY_NAME[table]
-    column = rest if section.single_row else rest.rsplit("/", 1)[-1]
-    return section.column(column)
+    return place(cell_id)[2]
 
 
 def slack(cell_id: str, unit: Decimal) -> Decimal:
