@@ -438,11 +438,11 @@ def round_cells(
                             for h in pending)]  # fmt: skip
         if not ready:
             raise ValueError("spread groups refer to each other in a circle")
-        for group in ready:
-            total = out.get(sections.column_of(group[0].id).of, ZERO)
-            values = largest_remainder([c.value for c in group], total, unit)
-            out.update(zip((c.id for c in group), values, strict=True))
-            pending.remove(group)
+        for members in ready:
+            total = out.get(sections.column_of(members[0].id).of, ZERO)
+            values = largest_remainder([c.value for c in members], total, unit)
+            out.update(zip((c.id for c in members), values, strict=True))
+            pending.remove(members)
     for cell, prefix, column in sums:
         out[cell.id] = sum((sign * out[prefix + part] for sign, part in column.parts), ZERO)
     return out
