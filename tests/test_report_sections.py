@@ -121,3 +121,36 @@ def test_the_declared_rounding_is_true(gen: Generated, label: str) -> None:
         off = abs(d.rounded[cell.id] - cell.value)
         assert off <= column.error * unit, (cell.id, off, column)
         assert sections.slack(cell.id, unit) <= column.error * unit
+
+
+def test_every_declared_number_is_in_the_csv_files(example_year: Disclosure) -> None:
+    """The CSV renderer publishes each declared number, with the report's value."""
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    from aidbooks.reports.render import render_csv  # noqa: PLC0415
+
+    files = {
+        name.removeprefix("csv/").removesuffix(".csv"): list(csv.reader(io.StringIO(text)))
+        for name, text in render_csv(example_year.report).items()
+    }
+    figures: dict[str, dict[str, str]] = {}
+    for name, rows in files.items():
+        if rows and rows[0] == ["figure", "value"]:
+            figures[name] = {r[0]: r[1] for r in rows[1:]}
+    # the two numbers of `households` are figures of totals.csv
+    where = {"households/count": ("totals", "households"),
+             "households/median_grant": ("totals", "median_grant")}  # fmt: skip
+    checked = 0
+    for cell_id, value in published_values(example_year.report).items():
+        section, row, column = sections.place(cell_id)
+        shown = "" if value is None else str(value)
+        if section.single_row:
+            table, figure = where.get(cell_id, (section.name, column.name))
+            assert figures[table][figure] == shown, cell_id
+        else:
+            head, *body = files[section.name]
+            line = next(r for r in body if r[0] == row)
+            assert line[head.index(column.name)] == shown, cell_id
+        checked += 1
+    assert checked == len(example_year.cells)
