@@ -45,6 +45,9 @@ Configure in ``aidbooks.toml``::
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -87,6 +90,36 @@ class Gap:
     high: float
 
 
+_CONSTRUCTING = threading.Lock()
+
+
+def _quiet_highs() -> highspy.Highs:
+    """A HiGHS instance that prints nothing.
+
+    HiGHS 1.16 prints its banner to the process's standard output (file
+    descriptor 1, below Python) when an instance is made, before any option can
+    be set; that would land in the middle of a command's output. So the
+    descriptor points at the null device while it is made (one at a time).
+    """
+    with _CONSTRUCTING:
+        sys.stdout.flush()
+        try:
+            saved = os.dup(1)
+        except OSError:  # no standard output at all: nothing to keep clean
+            highs = highspy.Highs()
+        else:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
 class Audit:
     """One linear programme over the atoms; ask it for the interval of any row.
 
@@ -119,8 +152,7 @@ class Audit:
                 lower[column] = 0.0
             elif sign < 0:
                 upper[column] = 0.0
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = _quiet_highs()
         highs.addVars(n, lower, upper)
         every = [*relations, *(k.row for k in known)]
         row_lower = np.array([0.0] * len(relations) + [float(k.low) for k in known])

@@ -38,6 +38,10 @@ def year_report(tmp_path_factory: pytest.TempPathFactory, key: Path) -> Path:
     )
     assert result.returncode == 0, result.stderr
     assert "report.en.html" in result.stdout
+    # what the command prints is aidbooks' own: no banner of a library it uses
+    # (HiGHS 1.16 prints one when a solver is made)
+    assert "HiGHS" not in result.stdout + result.stderr
+    assert len(result.stdout.strip().splitlines()) == 1, result.stdout
     return out
 
 
