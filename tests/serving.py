@@ -6,6 +6,7 @@ Nothing here stops a process it did not start.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -15,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
@@ -66,6 +68,18 @@ class Server:
                 if stream is not None:
                     stream.close()
         return self.process.returncode, "".join(self.stderr)
+
+
+@contextlib.contextmanager
+def serving(ledger: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """``aidbooks serve LEDGER`` on a free port for a ``with`` block; it must stop
+    cleanly (exit 0) at the end."""
+    running = start(ledger, "--port", str(free_port()), env=env)
+    try:
+        yield running
+    finally:
+        code, err = running.stop()
+        assert code == 0, err
 
 
 def start(

@@ -21,8 +21,7 @@ from tests.postings import posting_number
 from tests.report_fixtures import copy_ledger
 from tests.report_fixtures import make_key
 from tests.serving import Server
-from tests.serving import free_port
-from tests.serving import start
+from tests.serving import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -51,12 +50,8 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(books: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     key = make_key(tmp_path_factory.mktemp("key"))
-    running = start(books, "--port", str(free_port()), env={"AIDBOOKS_KEY_FILE": str(key)})
-    try:
+    with serving(books, env={"AIDBOOKS_KEY_FILE": str(key)}) as running:
         yield running
-    finally:
-        code, err = running.stop()
-        assert code == 0, err
 
 
 def money(value: Decimal) -> str:

@@ -25,8 +25,7 @@ from tests.helpers import invoke
 from tests.helpers import run
 from tests.importing import personal_strings
 from tests.serving import Server
-from tests.serving import free_port
-from tests.serving import start
+from tests.serving import serving
 from tests.test_fava_browser import ARGS
 from tests.test_fava_browser import CHROMIUM
 from tests.test_fava_import_save import STATEMENT
@@ -51,12 +50,8 @@ def books(tmp_path: Path, runner: CliRunner) -> Path:
 
 @pytest.fixture
 def server(books: Path) -> Iterator[Server]:
-    running = start(books, "--port", str(free_port()))
-    try:
+    with serving(books) as running:
         yield running
-    finally:
-        code, err = running.stop()
-        assert code == 0, err
 
 
 def extract(page: Page) -> None:
