@@ -8,6 +8,11 @@ A platform importer says three things:
   :class:`~.records.Skip` and :class:`~.records.Problem` objects;
 * :attr:`source` — its metadata prefix, channel and accounts.
 
+A CSV platform writes neither ``sniff`` nor ``parse``: it subclasses
+:class:`~.csvbase.CsvImporter`, which owns the row loop, and declares its header
+layouts and columns and reads one row at a time (see :mod:`.csvbase`). Only OFX
+(:class:`~.bank.OfxImporter`), which is not CSV, writes its own ``parse``.
+
 Everything else is shared. ``identify`` reads only the first 64 KiB, whatever the
 file's size (beangulp's own ``identify`` helper skips files over 8 MiB; aidbooks
 never calls it). ``extract(filepath, existing)`` — what Fava's import page calls —

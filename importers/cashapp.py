@@ -26,19 +26,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.base import when
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
-from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.csvread import Row
 from aidbooks.importers.records import Kind
-from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.records import not_final
@@ -102,62 +98,44 @@ def parse_stamp(text: str, fund_zone: dt.tzinfo) -> dt.datetime:
     raise TimeError("the timestamp is not in the expected format")
 
 
-class CashAppImporter(ExportImporter):
-    """Cash App transaction history (v1 and v2 layouts)."""
+class CashAppImporter(CsvImporter[dt.tzinfo]):
+    """Cash App transaction history (v1 and v2 layouts); the state is the fund's zone."""
 
     key = "cashapp"
     label = "Cash App history"
+    layouts = (HEADER,)
+    columns = COLUMNS
+    no_header = (
+        "has no Cash App header",
+        "export the CSV again from cash.app (Statements, Export CSV)",
+    )
 
     @property
     def source(self) -> Source:
         return Source("cashapp", "CashApp", "Assets:Platform:CashApp", "CashApp", "cashapp")
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (HEADER,)) is not None
+    def begin(self, sheet: Sheet) -> dt.tzinfo:
+        return self.settings.fund_zone if self.settings else dt.UTC
 
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (HEADER,))
-        if found is None:
-            raise ImportFileError(
-                "has no Cash App header",
-                "export the CSV again from cash.app (Statements, Export CSV)",
-                filepath,
-            )
-        header, _ = found
-        cols = Columns(header, COLUMNS)
-        fund_zone = self.settings.fund_zone if self.settings else dt.UTC
-        parsed = Parsed()
-        for row in data_rows(text, header):
-            parsed.rows += 1
-            cells = row.cells
-            ident = cols.get(cells, "id")
-            status = cols.get(cells, "status")
-            type_text = cols.get(cells, "type").casefold()
-            if not ident:
-                parsed.skipped.append(Skip(row.lineno, "row without a transaction id"))
-                continue
-            if cols.present("status") and status.casefold() not in FINAL:
-                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
-                continue
-            if "bitcoin" in type_text or "stock" in type_text:
-                parsed.skipped.append(
-                    Skip(row.lineno, "bitcoin or stock row: not supported, enter by hand")
-                )
-                continue
-            if "notification" in type_text:
-                parsed.skipped.append(Skip(row.lineno, "account notification (no money)"))
-                continue
-            try:
-                record = self._record(cols, cells, ident, type_text, fund_zone)
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            record.lineno = row.lineno
-            record.status = status
-            parsed.records.append(record)
-        parsed.records.sort(key=lambda r: (r.date, r.lineno))
-        return parsed
+    def read_row(self, sheet: Sheet, state: dt.tzinfo, row: Row) -> Record | Skip:
+        cols, cells = sheet.cols, row.cells
+        ident = cols.get(cells, "id")
+        status = cols.get(cells, "status")
+        type_text = cols.get(cells, "type").casefold()
+        if not ident:
+            return Skip(row.lineno, "row without a transaction id")
+        if cols.present("status") and status.casefold() not in FINAL:
+            return Skip(row.lineno, not_final(status), ident, status)
+        if "bitcoin" in type_text or "stock" in type_text:
+            return Skip(row.lineno, "bitcoin or stock row: not supported, enter by hand")
+        if "notification" in type_text:
+            return Skip(row.lineno, "account notification (no money)")
+        record = self._record(cols, cells, ident, type_text, state)
+        record.status = status
+        return record
+
+    def end(self, sheet: Sheet, state: dt.tzinfo) -> None:
+        sheet.parsed.records.sort(key=lambda r: (r.date, r.lineno))
 
     def _record(
         self,

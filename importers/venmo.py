@@ -32,19 +32,17 @@ Notes, names and funding-source text are never written.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.base import when
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
-from aidbooks.importers.records import ImportFileError
+from aidbooks.importers.csvread import Row
 from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
@@ -91,11 +89,26 @@ def _clean(text: str) -> str:
     return "" if text.casefold() == "(none)" else text
 
 
-class VenmoImporter(ExportImporter):
+@dataclass(frozen=True, slots=True)
+class _File:
+    """What every row of one statement is read with."""
+
+    charity: bool
+    venmo_zone: dt.tzinfo
+    fund_zone: dt.tzinfo
+
+
+class VenmoImporter(CsvImporter[_File]):
     """Venmo statements (personal, three layouts) and the charity/business profile."""
 
     key = "venmo"
     label = "Venmo statement"
+    layouts = (PERSONAL, CHARITY)
+    columns = COLUMNS
+    no_header = (
+        "has no Venmo statement header",
+        "download the statement CSV again from venmo.com",
+    )
 
     @property
     def source(self) -> Source:
@@ -107,9 +120,6 @@ class VenmoImporter(ExportImporter):
             "venmo",
         )
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (PERSONAL, CHARITY)) is not None
-
     def _zone(self) -> dt.tzinfo:
         if self.settings is None:
             return dt.UTC
@@ -118,52 +128,32 @@ class VenmoImporter(ExportImporter):
     def _fund_zone(self) -> dt.tzinfo:
         return self.settings.fund_zone if self.settings else dt.UTC
 
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (PERSONAL, CHARITY))
-        if found is None:
-            raise ImportFileError(
-                "has no Venmo statement header",
-                "download the statement CSV again from venmo.com",
-                filepath,
-            )
-        header, layout = found
-        cols = Columns(header, COLUMNS)
-        charity = layout == 1
-        parsed = Parsed()
-        venmo_zone, fund_zone = self._zone(), self._fund_zone()
-        for row in data_rows(text, header):
-            parsed.rows += 1
-            cells = row.cells
-            ident = _clean(cols.get(cells, "id"))
-            if not ident:
-                self._balance_row(cols, cells, parsed, row.lineno)
-                continue
-            status = cols.get(cells, "status")
-            if status.casefold() not in FINAL:
-                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
-                continue
-            try:
-                record = (
-                    self._charity_row(cols, cells, ident, fund_zone)
-                    if charity
-                    else self._personal_row(cols, cells, ident, venmo_zone, fund_zone)
-                )
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            if isinstance(record, Skip):
-                parsed.skipped.append(Skip(row.lineno, record.reason, ident, status))
-                continue
-            record.lineno = row.lineno
-            record.status = status
-            parsed.records.append(record)
-        _statement_end(parsed, self.source.money_account)
-        return parsed
+    def begin(self, sheet: Sheet) -> _File:
+        return _File(sheet.layout == 1, self._zone(), self._fund_zone())
+
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> Record | Skip:
+        cols, cells = sheet.cols, row.cells
+        ident = _clean(cols.get(cells, "id"))
+        if not ident:
+            return self._balance_row(cols, cells, sheet.parsed, row.lineno)
+        status = cols.get(cells, "status")
+        if status.casefold() not in FINAL:
+            return Skip(row.lineno, not_final(status), ident, status)
+        record = (
+            self._charity_row(cols, cells, ident, state.fund_zone)
+            if state.charity
+            else self._personal_row(cols, cells, ident, state.venmo_zone, state.fund_zone)
+        )
+        record.status = status
+        return record
+
+    def end(self, sheet: Sheet, state: _File) -> None:
+        _statement_end(sheet.parsed, self.source.money_account)
 
     def _balance_row(
         self, cols: Columns, cells: list[str], parsed: Parsed, lineno: int
-    ) -> None:
+    ) -> Skip:
+        """A row without an ID: the beginning balance, the footer, or neither."""
         end = _clean(cols.get(cells, "end"))
         begin = _clean(cols.get(cells, "begin"))
         if end:
@@ -171,15 +161,14 @@ class VenmoImporter(ExportImporter):
                 parsed.statement_balance["USD"] = amount(end, "Ending Balance")
             except RowIssue:
                 pass
-            parsed.skipped.append(Skip(lineno, "statement footer (ending balance)"))
-        elif begin:
+            return Skip(lineno, "statement footer (ending balance)")
+        if begin:
             try:
                 parsed.opening_balance.setdefault("USD", amount(begin, "Beginning Balance"))
             except RowIssue:
                 pass
-            parsed.skipped.append(Skip(lineno, "statement beginning balance"))
-        else:
-            parsed.skipped.append(Skip(lineno, "row without an ID"))
+            return Skip(lineno, "statement beginning balance")
+        return Skip(lineno, "row without an ID")
 
     def _personal_row(
         self,
@@ -188,7 +177,7 @@ class VenmoImporter(ExportImporter):
         ident: str,
         venmo_zone: dt.tzinfo,
         fund_zone: dt.tzinfo,
-    ) -> Record | Skip:
+    ) -> Record:
         raw_time = cols.get(cells, "datetime")
         moment = when(lambda: parse_iso(raw_time, venmo_zone), "Datetime")
         total = amount(cols.get(cells, "total"), "Amount (total)")
@@ -241,7 +230,7 @@ class VenmoImporter(ExportImporter):
 
     def _charity_row(
         self, cols: Columns, cells: list[str], ident: str, fund_zone: dt.tzinfo
-    ) -> Record | Skip:
+    ) -> Record:
         day_text, clock_text = cols.get(cells, "date"), cols.get(cells, "time")
         moment = when(
             lambda: combine(parse_date(day_text, "MDY"), parse_clock(clock_text), dt.UTC),
