@@ -47,18 +47,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from dataclasses import field
 from decimal import Decimal
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.base import when
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
+from aidbooks.importers.csvread import Row
 from aidbooks.importers.money import MoneyError
 from aidbooks.importers.money import parse_amount
 from aidbooks.importers.records import ZERO
@@ -120,11 +119,26 @@ FEE_KINDS = frozenset(
 )
 
 
-class OpenCollectiveImporter(ExportImporter):
+@dataclass(frozen=True, slots=True)
+class _File:
+    """What every row of one export is read with, and the balance chain it follows."""
+
+    fund_zone: dt.tzinfo
+    chain: list[_Link] = field(default_factory=list)
+
+
+class OpenCollectiveImporter(CsvImporter[_File]):
     """Open Collective transactions CSV (field keys or human labels)."""
 
     key = "opencollective"
     label = "Open Collective transactions"
+    layouts = (KEYS, LABELS)
+    columns = COLUMNS
+    header_limit = 3
+    no_header = (
+        "has no Open Collective header",
+        "export transactions.csv from Open Collective (field keys or labels)",
+    )
 
     @property
     def source(self) -> Source:
@@ -136,60 +150,44 @@ class OpenCollectiveImporter(ExportImporter):
             "opencollective",
         )
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (KEYS, LABELS), limit=3) is not None
+    def begin(self, sheet: Sheet) -> _File:
+        return _File(self.settings.fund_zone if self.settings else dt.UTC)
 
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (KEYS, LABELS), limit=3)
-        if found is None:
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> Record | Skip:
+        first = row.cells[0] if row.cells else ""
+        warning = TRUNCATED.match(",".join(row.cells)) or TRUNCATED.match(first)
+        if warning:
             raise ImportFileError(
-                "has no Open Collective header",
-                "export transactions.csv from Open Collective (field keys or labels)",
-                filepath,
+                f"the export is truncated ({warning.group(1)} transactions, "
+                f"limit {warning.group(2)})",
+                "export it with fetchAll=1 (or a limit above the total) in the URL; "
+                "nothing was imported",
+                sheet.path,
+                row.lineno,
             )
-        header, _ = found
-        cols = Columns(header, COLUMNS)
-        fund_zone = self.settings.fund_zone if self.settings else dt.UTC
-        parsed = Parsed()
-        chain: list[_Link] = []
-        for row in data_rows(text, header):
-            first = row.cells[0] if row.cells else ""
-            warning = TRUNCATED.match(",".join(row.cells)) or TRUNCATED.match(first)
-            if warning:
-                raise ImportFileError(
-                    f"the export is truncated ({warning.group(1)} transactions, "
-                    f"limit {warning.group(2)})",
-                    "export it with fetchAll=1 (or a limit above the total) in the URL; "
-                    "nothing was imported",
-                    filepath,
-                    row.lineno,
-                )
-            parsed.rows += 1
-            try:
-                record = self._record(cols, row.cells, fund_zone)
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                chain.append(_Link(row.lineno, None, None, None, ""))
-                continue
-            if isinstance(record, Skip):
-                parsed.skipped.append(Skip(row.lineno, record.reason))
-                chain.append(_Link(row.lineno, None, None, None, ""))
-                continue
-            record.lineno = row.lineno
-            parsed.records.append(record)
-            chain.append(
-                _Link(
-                    row.lineno,
-                    record.timestamp,
-                    record.net,
-                    _balance(cols, row.cells),
-                    record.currency,
-                    record.date,
-                )
+        unread = _Link(row.lineno, None, None, None, "")
+        try:
+            record = self._record(sheet.cols, row.cells, state.fund_zone)
+        except RowIssue:
+            state.chain.append(unread)
+            raise
+        if isinstance(record, Skip):
+            state.chain.append(unread)
+            return Skip(row.lineno, record.reason)
+        state.chain.append(
+            _Link(
+                row.lineno,
+                record.timestamp,
+                record.net,
+                _balance(sheet.cols, row.cells),
+                record.currency,
+                record.date,
             )
-        _check_balances(chain, parsed)
-        return parsed
+        )
+        return record
+
+    def end(self, sheet: Sheet, state: _File) -> None:
+        _check_balances(state.chain, sheet.parsed)
 
     def _record(
         self, cols: Columns, cells: list[str], fund_zone: dt.tzinfo

@@ -35,21 +35,17 @@ identifier (never written). Descriptions are dropped.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.base import when
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
 from aidbooks.importers.csvread import Row
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
-from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Kind
-from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.records import not_final
@@ -145,58 +141,49 @@ def stamp(text: str) -> dt.datetime:
         return dt.datetime.combine(day, clock, dt.UTC)
 
 
-class StripeImporter(ExportImporter):
+@dataclass(frozen=True, slots=True)
+class _File:
+    """What every row of one export is read with."""
+
+    which: int  # the index in LAYOUTS, the activity report read as the balance history
+    fund_zone: dt.tzinfo
+
+
+class StripeImporter(CsvImporter[_File]):
     """Stripe balance history (primary), payments and payouts exports."""
 
     key = "stripe"
     label = "Stripe export"
+    layouts = LAYOUTS
+    columns = COLUMNS
+    header_limit = 3
+    no_header = (
+        "has no Stripe header",
+        "export the balance history (or the balance change from activity report) "
+        "from Stripe",
+    )
 
     @property
     def source(self) -> Source:
         return Source("stripe", "Stripe", "Assets:Platform:Stripe", "Stripe", "stripe")
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, LAYOUTS, limit=3) is not None
-
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, LAYOUTS, limit=3)
-        if found is None:
-            raise ImportFileError(
-                "has no Stripe header",
-                "export the balance history (or the balance change from activity "
-                "report) from Stripe",
-                filepath,
-            )
-        header, which = found
-        cols = Columns(header, COLUMNS)
+    def begin(self, sheet: Sheet) -> _File:
+        which = sheet.layout
         if which == 4:  # the activity report reads as the balance history, in UTC
-            cols.require(filepath, "created")
+            sheet.cols.require(sheet.path, "created")
             which = 0
-        fund_zone = self.settings.fund_zone if self.settings else dt.UTC
-        parsed = Parsed()
-        for row in data_rows(text, header):
-            parsed.rows += 1
-            ident = cols.get(row.cells, "id")
-            if not ident:
-                parsed.skipped.append(Skip(row.lineno, "row without an id"))
-                continue
-            try:
-                if which in (0, 1):
-                    items = self._balance(row, cols, ident, fund_zone)
-                elif which == 2:
-                    items = self._payment(row, cols, ident, fund_zone)
-                else:
-                    items = self._payout(row, cols, ident, fund_zone)
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            for item in items:
-                if isinstance(item, Skip):
-                    parsed.skipped.append(item)
-                else:
-                    parsed.records.append(item)
-        return parsed
+        return _File(which, self.settings.fund_zone if self.settings else dt.UTC)
+
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> list[Record | Skip] | Skip:
+        cols = sheet.cols
+        ident = cols.get(row.cells, "id")
+        if not ident:
+            return Skip(row.lineno, "row without an id")
+        if state.which in (0, 1):
+            return self._balance(row, cols, ident, state.fund_zone)
+        if state.which == 2:
+            return self._payment(row, cols, ident, state.fund_zone)
+        return self._payout(row, cols, ident, state.fund_zone)
 
     @staticmethod
     def _currency(cols: Columns, cells: list[str]) -> str:
