@@ -51,22 +51,19 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from dataclasses import field
 from decimal import ROUND_HALF_EVEN
 from decimal import Decimal
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.base import when
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
 from aidbooks.importers.csvread import Row
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
 from aidbooks.importers.money import guess_decimal
-from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
@@ -210,11 +207,28 @@ class _Leg:
     status: str
 
 
-class PayPalImporter(ExportImporter):
+@dataclass
+class _File:
+    """What every row of one download is read with, and the conversion legs met."""
+
+    layout: str
+    order: str
+    decimal: str
+    fund_zone: dt.tzinfo
+    legs: list[_Leg] = field(default_factory=list)
+
+
+class PayPalImporter(CsvImporter[_File]):
     """PayPal activity downloads (business, personal; en/es/de) and statement CSVs."""
 
     key = "paypal"
     label = "PayPal download"
+    layouts = tuple(names for _, _, names in LAYOUTS)
+    columns = COLUMNS
+    no_header = (
+        "has no PayPal header",
+        "download the activity report again from PayPal (CSV, all columns)",
+    )
 
     @property
     def source(self) -> Source:
@@ -226,23 +240,12 @@ class PayPalImporter(ExportImporter):
             "paypal",
         )
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (names for _, _, names in LAYOUTS)) is not None
-
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (names for _, _, names in LAYOUTS))
-        if found is None:
-            raise ImportFileError(
-                "has no PayPal header",
-                "download the activity report again from PayPal (CSV, all columns)",
-                filepath,
-            )
-        header, which = found
-        layout, language, _ = LAYOUTS[which]
-        cols = Columns(header, COLUMNS)
-        cols.require(filepath, "date", "type", "currency", "gross", "id")
-        rows = list(data_rows(text, header))
+    def begin(self, sheet: Sheet) -> _File:
+        """The date order and decimal mark the whole file's cells point to."""
+        layout, language, _ = LAYOUTS[sheet.layout]
+        cols = sheet.cols
+        cols.require(sheet.path, "date", "type", "currency", "gross", "id")
+        rows = sheet.rows()
         default_order = "MDY" if language == "en" else "DMY"
         if self.settings and self.settings.policy.imports.paypal_date_order:
             default_order = self.settings.policy.imports.paypal_date_order
@@ -252,27 +255,31 @@ class PayPalImporter(ExportImporter):
             "." if language == "en" else ",",
         )
         fund_zone = self.settings.fund_zone if self.settings else dt.UTC
-        parsed = Parsed(rows=len(rows))
-        records: dict[str, Record] = {}
-        legs: list[_Leg] = []
-        for row in rows:
-            try:
-                item = self._row(row, cols, layout, order, decimal, fund_zone)
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            if isinstance(item, Skip):
-                parsed.skipped.append(item)
-            elif isinstance(item, _Leg):
-                legs.append(item)
-            else:
-                records[item.id] = item
-                parsed.records.append(item)
-        self._conversions(legs, records, parsed)
+        return _File(layout, order, decimal, fund_zone)
+
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> Record | Skip | None:
+        item = self._row(
+            row, sheet.cols, state.layout, state.order, state.decimal, state.fund_zone
+        )
+        if isinstance(item, _Leg):
+            state.legs.append(item)  # folded or paired at the end
+            return None
+        return item
+
+    def end(self, sheet: Sheet, state: _File) -> None:
+        parsed = sheet.parsed
+        records = {record.id: record for record in parsed.records}
+        self._conversions(state.legs, records, parsed)
         parsed.records.sort(key=lambda r: r.lineno)
-        if cols.present("balance"):
-            _balances(rows, cols, order, decimal, fund_zone, parsed)
-        return parsed
+        if sheet.cols.present("balance"):
+            _balances(
+                sheet.rows(),
+                sheet.cols,
+                state.order,
+                state.decimal,
+                state.fund_zone,
+                parsed,
+            )
 
     def _row(
         self,
