@@ -41,6 +41,8 @@ import hashlib
 import hmac
 import re
 from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field
 
 from aidbooks.importers import ofx
 from aidbooks.importers.base import ExportImporter
@@ -48,10 +50,9 @@ from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
 from aidbooks.importers.base import problem
 from aidbooks.importers.booking import Source
-from aidbooks.importers.csvread import Columns
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
+from aidbooks.importers.csvread import Row
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Kind
 from aidbooks.importers.records import Parsed
@@ -171,18 +172,28 @@ def _bank_source(importer: ExportImporter, key: str) -> Source:
     return Source(key, "Bank", account, "Bank", "bank")
 
 
-class ChaseImporter(ExportImporter):
+@dataclass(frozen=True, slots=True)
+class _File:
+    """What every row of one CSV is read with, and the rows seen so far."""
+
+    words: tuple[tuple[str, str], ...]
+    currency: str
+    seen: Counter[tuple[str, ...]] = field(default_factory=Counter)
+
+
+class ChaseImporter(CsvImporter[_File]):
     """Chase-style checking account CSV (Zelle in and out, no ids)."""
 
     key = "bank"
     label = "bank CSV"
+    layouts = (CHASE,)
+    columns = COLUMNS
+    header_limit = 3
+    no_header = ("has no bank CSV header", "download the account activity CSV again")
 
     @property
     def source(self) -> Source:
         return _bank_source(self, "bank")
-
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (CHASE,), limit=3) is not None
 
     def row_id(self, fields: tuple[str, ...]) -> str:
         """``chase-<16 hex>``: a keyed hash of a row's fields and occurrence."""
@@ -190,46 +201,30 @@ class ChaseImporter(ExportImporter):
         message = ("aidbooks/v1/bank-row/" + "\x1f".join(fields)).encode("utf-8")
         return "chase-" + hmac.new(key, message, hashlib.sha256).hexdigest()[:16]
 
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (CHASE,), limit=3)
-        if found is None:
-            raise ImportFileError(
-                "has no bank CSV header",
-                "download the account activity CSV again",
-                filepath,
-            )
-        header, _ = found
-        cols = Columns(header, COLUMNS)
+    def begin(self, sheet: Sheet) -> _File:
         words = platform_channels(self.settings.policy if self.settings else None)
         currency = self.settings.policy.fund.currency if self.settings else "USD"
-        parsed = Parsed()
-        seen: Counter[tuple[str, ...]] = Counter()
-        for row in data_rows(text, header):
-            parsed.rows += 1
-            cells = row.cells
-            day_text = cols.get(cells, "date")
-            description = cols.get(cells, "description")
-            amount_text = cols.get(cells, "amount")
-            balance_text = cols.get(cells, "balance")
-            fields = (day_text, description, amount_text, balance_text)
-            seen[fields] += 1
-            try:
-                try:
-                    day = parse_date(day_text, "MDY")
-                except TimeError as exc:
-                    raise RowIssue(
-                        f"'Posting Date': {exc}", "check the 'Posting Date' column"
-                    ) from None
-                value = amount(amount_text, "Amount")
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            ident = self.row_id((*fields, str(seen[fields])))
-            record = Record(row.lineno, ident, day, "", Kind.OTHER, value, currency)
-            classify(record, description, cols.get(cells, "type"), words)
-            parsed.records.append(record)
-        return parsed
+        return _File(words, currency)
+
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> Record:
+        cols, cells = sheet.cols, row.cells
+        day_text = cols.get(cells, "date")
+        description = cols.get(cells, "description")
+        amount_text = cols.get(cells, "amount")
+        balance_text = cols.get(cells, "balance")
+        fields = (day_text, description, amount_text, balance_text)
+        state.seen[fields] += 1  # an unreadable row counts too
+        try:
+            day = parse_date(day_text, "MDY")
+        except TimeError as exc:
+            raise RowIssue(
+                f"'Posting Date': {exc}", "check the 'Posting Date' column"
+            ) from None
+        value = amount(amount_text, "Amount")
+        ident = self.row_id((*fields, str(state.seen[fields])))
+        record = Record(row.lineno, ident, day, "", Kind.OTHER, value, state.currency)
+        classify(record, description, cols.get(cells, "type"), state.words)
+        return record
 
 
 class OfxImporter(ExportImporter):

@@ -53,19 +53,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from aidbooks.importers.base import ExportImporter
 from aidbooks.importers.base import RowIssue
 from aidbooks.importers.base import amount
-from aidbooks.importers.base import problem
 from aidbooks.importers.booking import Source
+from aidbooks.importers.csvbase import CsvImporter
+from aidbooks.importers.csvbase import Sheet
 from aidbooks.importers.csvread import Columns
 from aidbooks.importers.csvread import Header
-from aidbooks.importers.csvread import data_rows
-from aidbooks.importers.csvread import find_header
-from aidbooks.importers.csvread import read_text
+from aidbooks.importers.csvread import Row
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Kind
-from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Record
 from aidbooks.importers.records import Skip
 from aidbooks.importers.records import not_final
@@ -145,14 +142,24 @@ def resolve(source: MappedSource) -> MappedSource:
     return MappedSource.model_validate(values)
 
 
-@dataclass(frozen=True)
-class _Layout:
-    columns: dict[str, tuple[str, ...]]
-    identify: tuple[str, ...]
+@dataclass(frozen=True, slots=True)
+class _File:
+    """What every row of one file is read with."""
+
+    tz: dt.tzinfo
+    fund_zone: dt.tzinfo
+    fund_currency: str
+    final: frozenset[str]
+    refunds: frozenset[str]
+    payouts: frozenset[str]
 
 
-class MappedImporter(ExportImporter):
-    """One configured column-mapped CSV source (``[imports.mapped.<name>]``)."""
+class MappedImporter(CsvImporter[_File]):
+    """One configured column-mapped CSV source (``[imports.mapped.<name>]``).
+
+    Its :attr:`~.CsvImporter.layouts` and :attr:`~.CsvImporter.columns` come from
+    the mapping, not from the class.
+    """
 
     label = "mapped CSV"
 
@@ -179,8 +186,12 @@ class MappedImporter(ExportImporter):
         }
         for index, donor in enumerate(m.donor):
             columns[f"donor{index}"] = (donor,)
-        identify = m.identify or tuple(v[0] for v in columns.values())
-        self.layout = _Layout(columns, identify)
+        self.columns = columns
+        self.layouts = (m.identify or tuple(v[0] for v in columns.values()),)
+        self.no_header = (
+            f"does not have the columns [imports.mapped.{name}] names",
+            "check the column names in aidbooks.toml against the file's header",
+        )
 
     @property
     def key(self) -> str:  # type: ignore[override]
@@ -196,65 +207,36 @@ class MappedImporter(ExportImporter):
         )
         return Source(self.source_name, m.channel, account, m.channel, self.source_name)
 
-    def sniff(self, head: str) -> bool:
-        return find_header(head, (self.layout.identify,)) is not None
-
-    def parse(self, filepath: str) -> Parsed:
-        text = read_text(filepath)
-        found = find_header(text, (self.layout.identify,))
-        if found is None:
-            raise ImportFileError(
-                f"does not have the columns [imports.mapped.{self.source_name}] names",
-                "check the column names in aidbooks.toml against the file's header",
-                filepath,
-            )
-        header, _ = found
-        self._check_duplicates(header, filepath)
-        cols = Columns(header, self.layout.columns)
+    def begin(self, sheet: Sheet) -> _File:
+        self._check_duplicates(sheet.header, sheet.path)
         m = self.mapping
-        tz = zone(m.timezone)
-        fund_zone = self.settings.fund_zone if self.settings else dt.UTC
-        fund_currency = self.settings.policy.fund.currency if self.settings else "USD"
-        final = {s.casefold() for s in m.final} or DEFAULT_FINAL
-        refunds = {s.casefold() for s in m.refund_types}
-        payouts = {s.casefold() for s in m.payout_types}
-        parsed = Parsed()
-        for row in data_rows(text, header):
-            parsed.rows += 1
-            cells = row.cells
-            ident = cols.get(cells, "id")
-            if not ident:
-                parsed.skipped.append(Skip(row.lineno, "row without an id"))
-                continue
-            status = cols.get(cells, "status")
-            if cols.present("status") and status.casefold() not in final:
-                parsed.skipped.append(Skip(row.lineno, not_final(status), ident, status))
-                continue
-            try:
-                records = self._records(
-                    row.lineno,
-                    cells,
-                    cols,
-                    ident,
-                    tz,
-                    fund_zone,
-                    fund_currency,
-                    refunds,
-                    payouts,
-                )
-            except RowIssue as issue:
-                parsed.problems.append(problem(row.lineno, issue))
-                continue
-            for record in records:
-                record.status = status
-                parsed.records.append(record)
-        return parsed
+        return _File(
+            zone(m.timezone),
+            self.settings.fund_zone if self.settings else dt.UTC,
+            self.settings.policy.fund.currency if self.settings else "USD",
+            frozenset(s.casefold() for s in m.final) or DEFAULT_FINAL,
+            frozenset(s.casefold() for s in m.refund_types),
+            frozenset(s.casefold() for s in m.payout_types),
+        )
+
+    def read_row(self, sheet: Sheet, state: _File, row: Row) -> list[Record] | Skip:
+        cols, cells = sheet.cols, row.cells
+        ident = cols.get(cells, "id")
+        if not ident:
+            return Skip(row.lineno, "row without an id")
+        status = cols.get(cells, "status")
+        if cols.present("status") and status.casefold() not in state.final:
+            return Skip(row.lineno, not_final(status), ident, status)
+        records = self._records(row.lineno, cells, cols, ident, state)
+        for record in records:
+            record.status = status
+        return records
 
     def _check_duplicates(self, header: Header, filepath: str) -> None:
         counts: dict[str, int] = {}
         for name in header.names:
             counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
-        for key, names in self.layout.columns.items():
+        for key, names in self.columns.items():
             if counts.get(names[0].strip().casefold(), 0) > 1:
                 raise ImportFileError(
                     f"the column mapped as {key} appears more than once in the header",
@@ -283,20 +265,11 @@ class MappedImporter(ExportImporter):
             ) from None
 
     def _records(
-        self,
-        lineno: int,
-        cells: list[str],
-        cols: Columns,
-        ident: str,
-        tz: dt.tzinfo,
-        fund_zone: dt.tzinfo,
-        fund_currency: str,
-        refunds: set[str],
-        payouts: set[str],
+        self, lineno: int, cells: list[str], cols: Columns, ident: str, state: _File
     ) -> list[Record]:
         m = self.mapping
         raw = cols.get(cells, "date")
-        moment = self._when(raw, tz)
+        moment = self._when(raw, state.tz)
         gross = amount(cols.get(cells, "amount"), m.amount, m.decimal)
         fee = amount(cols.get(cells, "fee"), m.fee or "fee", m.decimal, blank=True)
         cost = -fee if m.fee_negative else fee
@@ -311,7 +284,7 @@ class MappedImporter(ExportImporter):
                 )
             net = stated
             cost = gross - net
-        currency = (cols.get(cells, "currency") or fund_currency).upper()
+        currency = (cols.get(cells, "currency") or state.fund_currency).upper()
         if not currency.isalpha() or len(currency) != 3:
             raise RowIssue(
                 f"'{m.currency}' is not an ISO currency code", "check the column"
@@ -328,7 +301,7 @@ class MappedImporter(ExportImporter):
         record = Record(
             lineno,
             ident,
-            local_date(moment, fund_zone),
+            local_date(moment, state.fund_zone),
             raw.strip(),
             Kind.DONATION,
             net,
@@ -336,11 +309,11 @@ class MappedImporter(ExportImporter):
             cost,
             counterparty=donor,
         )
-        if type_text and type_text in payouts:
+        if type_text and type_text in state.payouts:
             record.kind = Kind.TRANSFER
             if record.net > 0:
                 record.net, record.fee = -record.net, -record.fee
-        elif (type_text and type_text in refunds) or gross < 0:
+        elif (type_text and type_text in state.refunds) or gross < 0:
             record.kind = Kind.DONATION_REVERSAL
             if record.net > 0:
                 record.net, record.fee = -record.net, -record.fee
@@ -348,12 +321,12 @@ class MappedImporter(ExportImporter):
         refund_id = cols.get(cells, "refund_id")
         if refund_id and record.kind == Kind.DONATION:
             refund_raw = cols.get(cells, "refund_date")
-            refund_when = self._when(refund_raw, tz) if refund_raw else moment
+            refund_when = self._when(refund_raw, state.tz) if refund_raw else moment
             out.append(
                 Record(
                     lineno,
                     refund_id,
-                    local_date(refund_when, fund_zone),
+                    local_date(refund_when, state.fund_zone),
                     (refund_raw or raw).strip(),
                     Kind.DONATION_REVERSAL,
                     -gross,
