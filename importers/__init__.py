@@ -1,6 +1,6 @@
 """Importers: platform exports → Beancount entries, with nobody's name reaching the books.
 
-One beangulp importer per platform, on one shared base (:mod:`.base`,
+One beangulp importer per platform, on one shared base (:mod:`.base`, :mod:`.csvbase`,
 :mod:`.booking`): money as ``Decimal`` from the text, ids as strings, timestamps
 turned into the fund's local date (``fund.timezone``) with the raw text kept in
 ``timestamp`` metadata, layouts identified by their header and columns read by
