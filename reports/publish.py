@@ -56,6 +56,7 @@ from aidbooks.reports.manifest import sha256
 from aidbooks.reports.model import PublicReport
 from aidbooks.reports.model import json_schema
 from aidbooks.reports.period import Period
+from aidbooks.reports.period import parse_period
 from aidbooks.reports.render import html_name
 from aidbooks.reports.render import markdown_name
 from aidbooks.reports.render import render_csv
@@ -114,15 +115,27 @@ def render_files(
     return report, dict(sorted(files.items()))
 
 
-def in_view(period: Period, context: Sequence[Published]) -> list[Published]:
-    """The releases the disclosure control audits ``period`` with: its year's.
+def in_view_years(period: Period) -> range:
+    """The calendar years whose releases the control audits ``period`` with.
 
-    Reports of other years touch this year's numbers only through the balances
-    at the year's edges, which the control takes as known (a cautious
-    assumption), so their cells cannot narrow this year's and are left out: the
-    audit's cost stays that of one year however long the history.
+    Its own year and the years either side. Reports of different years share
+    only the balances at a year's end: the December closing of one year is the
+    January opening of the next, which the first report of that year publishes
+    (a report's window that starts in January takes its opening as a known
+    constant). So a release of the year before or after can narrow a number of
+    this one, through those balances, and is audited with it; with the window
+    reaching into those years, the balances at their edge are unknowns the
+    control can protect, not constants. A release two years away touches this
+    year only through the balances of the year between, which the releases in
+    view already bound.
     """
-    return [c for c in context if c.period != period and c.period.year == period.year]
+    return range(period.year - 1, period.year + 2)
+
+
+def in_view(period: Period, context: Sequence[Published]) -> list[Published]:
+    """The releases the disclosure control audits ``period`` with (:func:`in_view_years`)."""
+    years = in_view_years(period)
+    return [c for c in context if c.period != period and c.period.year in years]
 
 
 def control(
@@ -139,12 +152,31 @@ def control(
     Raises:
       AidbooksError: an earlier release has no valid ``report.json`` (exit 2).
     """
-    releases = in_view(period, context)
-    aggregates = aggregate(
-        entries, options_map, policy, period, tuple(c.period for c in releases)
+    return control_reports(
+        entries, options_map, policy, period, [c.report() for c in context]
     )
-    later = any(c.period.year > period.year for c in context)
-    return plan(aggregates, policy, [c.report() for c in releases], later_years=later)
+
+
+def control_reports(
+    entries: list[data.Directive],
+    options_map: Mapping[str, Any],
+    policy: Policy,
+    period: Period,
+    earlier: Sequence[PublicReport] = (),
+) -> Disclosure:
+    """:func:`control` on the published reports themselves (what tests hold)."""
+    years = in_view_years(period)
+    periods = [parse_period(r.period.label) for r in earlier]
+    releases = [
+        r for r, p in zip(earlier, periods, strict=True) if p != period and p.year in years
+    ]
+    window = tuple(p for p in periods if p != period and p.year in years)
+    aggregates = aggregate(entries, options_map, policy, period, window)
+    # the December balances at the end of the window are told by a release of a
+    # later year than any in view (its January opening)
+    last = max((p.year for p in window), default=period.year)
+    later = any(p.year > max(last, period.year) for p in periods)
+    return plan(aggregates, policy, releases, later_years=later)
 
 
 def make_files(

@@ -45,7 +45,10 @@ category, channel or operating cost a report does not list had nothing in that
 period (``absent_zero``: a report lists every category with grants); the
 transactions balance, so across funds ``received - spent`` = ``raised - fees -
 operations - granted - bail posted + bail returned`` every month
-(``fund_identity``); a platform's public fee rate, ``fee = rate * gross`` within
+(``fund_identity``); a report without a bail section posted and got back no bail;
+opening-balance entries are made once, when the books begin (``openings_once``:
+a fund's ``eq`` is zero after the first month in view, so a January opening is
+the December closing before it); a platform's public fee rate, ``fee = rate * gross`` within
 ``fee_tolerance * gross + fee_slack`` every month (``fee_rates``).
 
 Books change after a report is out (a late entry): give each report a
@@ -253,6 +256,9 @@ class Attack:
       fee_tolerance: Allowed relative deviation of fees from rate * gross.
       fee_slack: Allowed absolute deviation, per channel and month.
       late_nonnegative: Late entries only add.
+      openings_once: Opening-balance entries are made once, when the books begin:
+        a fund's ``eq`` is zero in every month after the first in view (a reader
+        then ties a January opening to the December closing before it).
     """
 
     def __init__(
@@ -268,6 +274,7 @@ class Attack:
         fee_tolerance: float = 0.0,
         fee_slack: float = 0.0,
         late_nonnegative: bool = True,
+        openings_once: bool = False,
     ) -> None:
         self.reports = list(reports)
         self.vintages = list(vintages) if vintages is not None else [0] * len(self.reports)
@@ -316,6 +323,11 @@ class Attack:
                     lower = _sum(fee, _scale(gross, -(rate - fee_tolerance)))
                     self._constrain(upper, -INF, fee_slack)
                     self._constrain(lower, -fee_slack, INF)
+        if openings_once:
+            for vintage in sorted(set(self.vintages)):
+                for month in self.months[1:]:
+                    for fund in self.funds:
+                        self._zero(self.flow("eq", (month, fund), vintage))
         for key in list(self._unions):
             self._relate_union(key)
         self._ready = True
@@ -634,6 +646,10 @@ class Attack:
 
         # bail and bonds
         bail = report.get("bail")
+        if absent_zero and "bail" in report and bail is None:
+            # no bail section: the fund posted and got back no bail in the period
+            for month in months:
+                self._zero(self._flows(("posted", "returned"), [(month,)], v))
         if bail:
             only = [(m,) for m in months]
             self._publish(self._flows(("posted",), only, v), bail.get("posted"), half)

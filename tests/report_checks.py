@@ -107,19 +107,30 @@ def published_rows(disclosure: Disclosure, measure: str) -> list[Mapping[AtomKey
 
 
 def protected(disclosure: Disclosure, aggregates: Aggregates, measure: str) -> list[Cell]:
-    """Every number that must stay hidden: hidden cells, hidden grant parts of
-    published mixes that are small, and what earlier reports hid."""
+    """Every number that must stay hidden: the hidden cells that are sensitive
+    (recomputed here from the atoms' households: :func:`too_small`), hidden grant
+    parts of published mixes that are small, and the sensitive numbers earlier
+    reports hid.
+
+    A number hidden only to protect another (a complementary suppression) is not
+    itself a secret: whether it protects is whether the sensitive ones stay
+    undetermined. (The reader this module models knows which sums had no
+    postings, more than a report tells; a number hidden against a reader who does
+    not — a fund's balance around an idle month — may be determined for it.)
+    """
+    privacy = disclosure.report.privacy
     out = [
         c
         for c in disclosure.cells
         if c.measure == measure and c.coefficients and c.id in disclosure.hidden
-    ]
+        and too_small(c, aggregates, privacy.min_cell, Fraction(privacy.p_percent))
+    ]  # fmt: skip
     out += [c for c in disclosure.guarded if c.measure == measure]
     for _, cells, gone in disclosure.earlier:
         out += [
             c for c in cells if c.measure == measure and c.coefficients and c.id in gone
-        ]
-    del aggregates
+            and too_small(c, aggregates, privacy.min_cell, Fraction(privacy.p_percent))
+        ]  # fmt: skip
     return out
 
 
@@ -142,6 +153,37 @@ def determined_hidden(disclosure: Disclosure, aggregates: Aggregates) -> list[st
     return bad
 
 
+def too_small(
+    cell: Cell, aggregates: Aggregates, min_cell: int, p_percent: Fraction
+) -> bool:
+    """A number made of grants that covers too few households or fails the p%
+    rule (total - largest - second largest < p% of the largest household's part),
+    recomputed from the atoms' households; a mix (grants and more) by its grant
+    part."""
+    if not cell.flow or not cell.households:
+        return False
+    if cell.linear:
+        cell = grant_part(cell, aggregates)
+    households = {
+        code for key in cell.coefficients for code in (aggregates.atoms[key].households or {})
+    } if cell.linear else set(cell.households)  # fmt: skip
+    if not households:
+        return False
+    if len(households) < min_cell:
+        return True
+    if cell.measure != "amount":
+        return False
+    total = Fraction(0)
+    parts: dict[str, Fraction] = {}
+    for key in cell.coefficients:
+        atom = aggregates.atoms[key]
+        total += abs(Fraction(atom.amount))
+        for code, amount in (atom.households or {}).items():
+            parts[code] = parts.get(code, Fraction(0)) + Fraction(amount)
+    top = [*sorted(parts.values(), reverse=True), Fraction(0), Fraction(0)]
+    return total - top[0] - top[1] < p_percent / 100 * top[0]
+
+
 def small_published(
     disclosure: Disclosure, aggregates: Aggregates, min_cell: int, p_percent: Fraction
 ) -> list[str]:
@@ -156,15 +198,6 @@ def small_published(
             continue  # a mix: its grant part is checked by determined_hidden
         if len(cell.households) < min_cell:
             bad.append(cell.id)
-        elif cell.measure == "amount":
-            total = Fraction(0)
-            parts: dict[str, Fraction] = {}
-            for key in cell.coefficients:
-                atom = aggregates.atoms[key]
-                total += abs(Fraction(atom.amount))
-                for code, amount in (atom.households or {}).items():
-                    parts[code] = parts.get(code, Fraction(0)) + Fraction(amount)
-            top = [*sorted(parts.values(), reverse=True), Fraction(0), Fraction(0)]
-            if total - top[0] - top[1] < p_percent / 100 * top[0]:
-                bad.append(cell.id)
+        elif cell.measure == "amount" and too_small(cell, aggregates, 0, p_percent):
+            bad.append(cell.id)
     return bad

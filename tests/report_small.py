@@ -16,6 +16,7 @@ from decimal import Decimal
 from beancount import loader
 
 from aidbooks.plugins import codes
+from aidbooks.plugins.policy import FundPolicy
 from aidbooks.plugins.policy import FundSection
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.policy import PrivacySection
@@ -31,7 +32,8 @@ class Grant:
     """One grant: month (1-12 of 2025), category, household number, amount.
 
     ``corrects``: the period it corrects (``"2025-03"``), booked in ``month`` as a
-    correction (a late grant of a period already published).
+    correction (a late grant of a period already published). ``year``: another
+    year than 2025.
     """
 
     month: int
@@ -40,6 +42,21 @@ class Grant:
     amount: str
     fund: str = ""
     corrects: str = ""
+    year: int = 2025
+
+
+@dataclass(frozen=True)
+class Donation:
+    """Donations of one month (``fund``: into a restricted fund)."""
+
+    year: int
+    month: int
+    amount: str
+    fund: str = ""
+
+
+#: The donations of :func:`books_text` unless told: 5,000 every month of 2025.
+MONTHLY = tuple(Donation(2025, m, "5000.00") for m in range(1, 13))
 
 
 def household(number: int) -> str:
@@ -60,8 +77,9 @@ def books_text(
     extra_accounts: Sequence[str] = (),
     fund_meta: str = "",
     extra_lines: Sequence[str] = (),
+    donations: Sequence[Donation] = MONTHLY,
 ) -> str:
-    """The books: opened accounts, monthly donations, the grants paid by bank,
+    """The books: opened accounts, ``donations``, the grants paid by bank,
     then ``extra_lines`` (directives such as ``2025-05-01 open ...``)."""
     aid = sorted({f"Expenses:Aid:{g.category}" for g in grants} | set(extra_accounts))
     accounts = [
@@ -77,11 +95,12 @@ def books_text(
         "  Assets:Bank:Checking  100000.00 USD",
         "  Equity:Opening-Balances  -100000.00 USD",
     ]
-    for month in range(1, 13):
+    for gift in donations:
+        meta = f'\n  fund: "{gift.fund}"' if gift.fund else ""
         lines += [
-            f'2025-{month:02d}-02 * "Donations"',
-            "  Income:Donations:Zelle  -5000.00 USD",
-            "  Assets:Bank:Checking  5000.00 USD",
+            f'{gift.year}-{gift.month:02d}-02 * "Donations"{meta}',
+            f"  Income:Donations:Zelle  -{Decimal(gift.amount):.2f} USD",
+            f"  Assets:Bank:Checking  {Decimal(gift.amount):.2f} USD",
         ]
     for i, g in enumerate(grants):
         day = 3 + i % 25
@@ -90,7 +109,7 @@ def books_text(
         if g.corrects:
             meta += f'\n  corrects: "{g.corrects}"'
         lines += [
-            f'2025-{g.month:02d}-{day:02d} * "Grant"{meta}',
+            f'{g.year}-{g.month:02d}-{day:02d} * "Grant"{meta}',
             f"  Expenses:Aid:{g.category}  {Decimal(g.amount):.2f} USD",
             f'    recipient: "{household(g.household)}"',
             f"  Assets:Bank:Checking  {-Decimal(g.amount):.2f} USD",
@@ -98,11 +117,15 @@ def books_text(
     return "\n".join([*lines, *extra_lines]) + "\n"
 
 
-def policy(name: str = "Small Test Fund", **privacy: object) -> Policy:
-    """A policy for the small fund (``privacy`` keys as keyword arguments)."""
+def policy(
+    name: str = "Small Test Fund", restricted: Sequence[str] = (), **privacy: object
+) -> Policy:
+    """A policy for the small fund (``privacy`` keys as keyword arguments;
+    ``restricted``: the names of restricted funds)."""
     return Policy(
         fund=FundSection(name=name),
         privacy=PrivacySection.model_validate({"min_cell": 3, **privacy}),
+        funds={f: FundPolicy(restricted=True) for f in restricted},
     )
 
 
