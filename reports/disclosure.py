@@ -602,7 +602,7 @@ def plan(
         relations,
         edges,
     )
-    _hide_idle_rows(cells, hidden, narrow)
+    _hide_idle_rows(cells, hidden, [*narrow, *unprotectable])
     _hidden_followers(cells, hidden, policy)
     primary |= {c.id for c in cells if not c.linear and is_sensitive(c, policy)}
     rounded = round_cells(cells, policy.privacy.rounding, policy.privacy.median_step)
@@ -622,7 +622,8 @@ def plan(
 
 
 def _hide_idle_rows(cells: Sequence[Cell], hidden: set[str], narrow: Iterable[str]) -> None:
-    """A fund's protected amount the audit could not widen: hide the fund's row here.
+    """A fund's protected amount the audit could not protect (it is ``narrow`` or
+    ``unprotectable``): hide the fund's row here.
 
     The audit's model takes a sum without postings as known (zero), so where a
     fund was idle it finds nothing left to hide, and calls the amount lost. A

@@ -115,26 +115,64 @@ def render_files(
     return report, dict(sorted(files.items()))
 
 
-def in_view_years(period: Period) -> range:
+def year_end_told(year: int, reports: Sequence[PublicReport]) -> bool:
+    """True when the published reports tell every balance at the end of ``year``.
+
+    The balances a report's arithmetic carries from one month to the next: each
+    fund's (a December closing or the next January's opening), bail outstanding
+    and gift cards on hand (a December closing). Once they are published, a report
+    of the years before and one of the years after share nothing unknown.
+    """
+    funds: set[str] = set()
+    told: set[str] = set()
+    needs: set[str] = set()
+    for report in reports:
+        period = parse_period(report.period.label)
+        december = period.end.year == year and period.end.month == 12
+        january = period.start.year == year + 1 and period.start.month == 1
+        for fund in report.funds:
+            funds.add(fund.name)
+            if (december and fund.closing is not None) or (
+                january and fund.opening is not None
+            ):
+                told.add(fund.name)
+        for name, part, end in (
+            ("bail", report.bail, "outstanding_end"),
+            ("gift_cards", report.gift_cards, "on_hand_end"),
+        ):
+            if part is not None:
+                needs.add(name)
+                if december and getattr(part, end) is not None:
+                    told.add(name)
+    return funds | needs <= told
+
+
+def in_view_years(period: Period, reports: Sequence[PublicReport]) -> range:
     """The calendar years whose releases the control audits ``period`` with.
 
-    Its own year and the years either side. Reports of different years share
-    only the balances at a year's end: the December closing of one year is the
-    January opening of the next, which the first report of that year publishes
-    (a report's window that starts in January takes its opening as a known
-    constant). So a release of the year before or after can narrow a number of
-    this one, through those balances, and is audited with it; with the window
-    reaching into those years, the balances at their edge are unknowns the
-    control can protect, not constants. A release two years away touches this
-    year only through the balances of the year between, which the releases in
-    view already bound.
+    Reports of different years share only the balances at a year's end: the
+    December closing of one year is the January opening of the next, which the
+    first report of that year publishes (a window that starts in January takes
+    its opening as a known constant). So the view reaches from the report's year
+    into the years before and after, one year at a time, for as long as the
+    balances at the year's end between are not all published
+    (:func:`year_end_told`) and that year has releases: across it the balances are
+    unknowns the control protects, not constants. Where they are published, what
+    lies beyond shares only known numbers with this report (a release two years
+    away can matter: the year between may hide its balances to protect it).
     """
-    return range(period.year - 1, period.year + 2)
+    years = {parse_period(r.period.label).year for r in reports}
+    first = last = period.year
+    while first - 1 in years and not year_end_told(first - 1, reports):
+        first -= 1
+    while last + 1 in years and not year_end_told(last, reports):
+        last += 1
+    return range(first, last + 1)
 
 
 def in_view(period: Period, context: Sequence[Published]) -> list[Published]:
     """The releases the disclosure control audits ``period`` with (:func:`in_view_years`)."""
-    years = in_view_years(period)
+    years = in_view_years(period, [c.report() for c in context if c.period != period])
     return [c for c in context if c.period != period and c.period.year in years]
 
 
@@ -165,13 +203,18 @@ def control_reports(
     earlier: Sequence[PublicReport] = (),
 ) -> Disclosure:
     """:func:`control` on the published reports themselves (what tests hold)."""
-    years = in_view_years(period)
+    others = [r for r in earlier if parse_period(r.period.label) != period]
+    years = in_view_years(period, others)
     periods = [parse_period(r.period.label) for r in earlier]
     releases = [
         r for r, p in zip(earlier, periods, strict=True) if p != period and p.year in years
     ]
     window = tuple(p for p in periods if p != period and p.year in years)
-    aggregates = aggregate(entries, options_map, policy, period, window)
+    # a view reaching into other years covers them whole: the balance before the
+    # window is taken as known, and the balances at those years' ends are what
+    # a reader ties the releases together with
+    whole = tuple(parse_period(str(y)) for y in (years[0], years[-1]) if y != period.year)
+    aggregates = aggregate(entries, options_map, policy, period, (*window, *whole))
     # the December balances at the end of the window are told by a release of a
     # later year than any in view (its January opening)
     last = max((p.year for p in window), default=period.year)
