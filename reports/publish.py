@@ -27,6 +27,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -126,10 +127,12 @@ def year_end_told(year: int, reports: Sequence[PublicReport]) -> bool:
     funds: set[str] = set()
     told: set[str] = set()
     needs: set[str] = set()
+    at_the_edge = False
     for report in reports:
         period = parse_period(report.period.label)
         december = period.end.year == year and period.end.month == 12
         january = period.start.year == year + 1 and period.start.month == 1
+        at_the_edge |= december or january
         for fund in report.funds:
             funds.add(fund.name)
             if (december and fund.closing is not None) or (
@@ -144,10 +147,12 @@ def year_end_told(year: int, reports: Sequence[PublicReport]) -> bool:
                 needs.add(name)
                 if december and getattr(part, end) is not None:
                     told.add(name)
-    return funds | needs <= told
+    return at_the_edge and funds | needs <= told
 
 
-def in_view_years(period: Period, reports: Sequence[PublicReport]) -> range:
+def in_view_years(
+    period: Period, reports: Sequence[PublicReport], booked: Collection[int] = ()
+) -> range:
     """The calendar years whose releases the control audits ``period`` with.
 
     Reports of different years share only the balances at a year's end: the
@@ -163,7 +168,9 @@ def in_view_years(period: Period, reports: Sequence[PublicReport]) -> range:
     """
     years = {parse_period(r.period.label).year for r in reports}
     first = last = period.year
-    while first - 1 in years and not year_end_told(first - 1, reports):
+    while (first - 1 in years or first - 1 in booked) and not year_end_told(
+        first - 1, reports
+    ):
         first -= 1
     while last + 1 in years and not year_end_told(last, reports):
         last += 1
@@ -204,7 +211,10 @@ def control_reports(
 ) -> Disclosure:
     """:func:`control` on the published reports themselves (what tests hold)."""
     others = [r for r in earlier if parse_period(r.period.label) != period]
-    years = in_view_years(period, others)
+    # the year before, even with nothing of it published yet: this report's
+    # January opening is its December closing, which a later report of it may hide
+    booked = {period.year - 1} & {e.date.year for e in entries}
+    years = in_view_years(period, others, booked)
     periods = [parse_period(r.period.label) for r in earlier]
     releases = [
         r for r, p in zip(earlier, periods, strict=True) if p != period and p.year in years
