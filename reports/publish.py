@@ -220,10 +220,11 @@ def control_reports(
         r for r, p in zip(earlier, periods, strict=True) if p != period and p.year in years
     ]
     window = tuple(p for p in periods if p != period and p.year in years)
-    # a view reaching into other years covers them whole: the balance before the
-    # window is taken as known, and the balances at those years' ends are what
-    # a reader ties the releases together with
-    whole = tuple(parse_period(str(y)) for y in (years[0], years[-1]) if y != period.year)
+    # the view covers its years whole: the balance before the window is taken
+    # as known, and a reader knows it only at a year's end (a December closing,
+    # a January opening); the balances at the years' ends are what a reader ties
+    # releases together with, so the months between them are all guarded
+    whole = tuple(parse_period(str(y)) for y in (years[0], years[-1]))
     aggregates = aggregate(entries, options_map, policy, period, (*window, *whole))
     # the December balances at the end of the window are told by a release of a
     # later year than any in view (its January opening)
