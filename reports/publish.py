@@ -177,9 +177,21 @@ def in_view_years(
     return range(first, last + 1)
 
 
-def in_view(period: Period, context: Sequence[Published]) -> list[Published]:
-    """The releases the disclosure control audits ``period`` with (:func:`in_view_years`)."""
-    years = in_view_years(period, [c.report() for c in context if c.period != period])
+def year_before_booked(entries: Sequence[data.Directive], period: Period) -> frozenset[int]:
+    """The year before ``period``'s when the books hold it: the view reaches into it
+    even before anything of it is published (this report's January opening is
+    that year's December closing, which a later report of it may hide)."""
+    year = period.year - 1
+    return frozenset({year}) if any(e.date.year == year for e in entries) else frozenset()
+
+
+def in_view(
+    period: Period, context: Sequence[Published], booked: Collection[int] = ()
+) -> list[Published]:
+    """The releases the disclosure control audits ``period`` with (:func:`in_view_years`;
+    ``booked``: :func:`year_before_booked`)."""
+    others = [c.report() for c in context if c.period != period]
+    years = in_view_years(period, others, booked)
     return [c for c in context if c.period != period and c.period.year in years]
 
 
@@ -211,10 +223,7 @@ def control_reports(
 ) -> Disclosure:
     """:func:`control` on the published reports themselves (what tests hold)."""
     others = [r for r in earlier if parse_period(r.period.label) != period]
-    # the year before, even with nothing of it published yet: this report's
-    # January opening is its December closing, which a later report of it may hide
-    booked = {period.year - 1} & {e.date.year for e in entries}
-    years = in_view_years(period, others, booked)
+    years = in_view_years(period, others, year_before_booked(entries, period))
     periods = [parse_period(r.period.label) for r in earlier]
     releases = [
         r for r, p in zip(earlier, periods, strict=True) if p != period and p.year in years
@@ -290,7 +299,10 @@ def build(
         languages=list(languages),
         artifacts={name: sha256(b) for name, b in files.items()},
         previous=previous,
-        context=[c.link() for c in in_view(period, context)],
+        # exactly the releases the control audited (verify makes it again from them)
+        context=[
+            c.link() for c in in_view(period, context, year_before_booked(entries, period))
+        ],
         books=commit_books(entries, period.end, key, period.label),
     )
     files[MANIFEST] = manifest.to_json().encode("utf-8")

@@ -26,6 +26,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,8 +36,11 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
+from aidbooks.reports.manifest import Published
+from aidbooks.reports.manifest import read_published
 from aidbooks.reports.model import PublicReport
 from aidbooks.reports.period import parse_period
+from aidbooks.reports.publish import build
 from aidbooks.reports.publish import control_reports
 from tests import report_small
 from tests.attacker import Attack
@@ -368,3 +372,36 @@ def test_every_order_around_the_years_end_keeps_every_sensitive_amount_wide(
     text = report_small.books_text(grants, accounts, donations=donations)
     found = exposures(publish(text, labels), grants)
     assert not found, f"published {labels}:\n" + "\n".join(found)
+
+
+def test_the_manifest_lists_exactly_the_releases_the_control_audited(
+    tmp_path: Path,
+) -> None:
+    """verify makes a report again from the releases its manifest lists: they must
+    be the ones the control took in, also when the view reaches through a year the
+    books hold but nothing of it is published (2027-01 after 2025-12 only)."""
+    grants, donations, _order = REVIEW_2["a chain two years long"]
+    accounts = [f"Expenses:Aid:{c}" for c in CATEGORIES]
+    gifts = [*_monthly((2025, 2026, 2027)), *donations]
+    entries, errors, options = loader.load_string(
+        report_small.books_text(grants, accounts, donations=gifts)
+    )
+    assert not errors
+    policy = report_small.policy(restricted=RESTRICTED, min_cell=MIN_CELL)
+    published: list[Published] = []
+    for label in ("2025-11", "2025-12", "2027-01"):
+        built = build(
+            entries, options, policy, parse_period(label), report_small.KEY, ("json",),
+            context=published,
+        )  # fmt: skip
+        listed = {link.period for link in built.manifest.context}
+        audited = {p.label for p, _cells, _gone in built.disclosure.earlier}
+        assert listed == audited, label
+        folder = tmp_path / label
+        folder.mkdir()
+        for name, payload in built.files.items():
+            (folder / name).write_bytes(payload)
+        release = read_published(folder)
+        assert release is not None
+        published.append(release)
+    assert listed == {"2025-11", "2025-12"}  # through 2026, which has no release
