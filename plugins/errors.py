@@ -114,3 +114,15 @@ class PolicyError(AidbooksError):
 
 class KeyFileError(AidbooksError):
     """The fund's secret key is missing, unreadable or malformed."""
+
+
+class WrongKeyError(KeyFileError):
+    """The key is not the key the books record (``custom "aid-key"``)."""
+
+
+class RetiredKeyError(WrongKeyError):
+    """The key is one the books record as retired by a rotation."""
+
+
+class UnrecordedKeyError(WrongKeyError):
+    """The key file retired the books' key, but the books do not record its new one."""

@@ -43,6 +43,7 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import ValidationError
 
+from aidbooks.plugins import keys
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.fsutil import read_regular_bytes
 from aidbooks.reports.model import PublicReport
@@ -103,8 +104,9 @@ def sha256(payload: bytes) -> str:
 
 # ------------------------------------------------------------------ the books seal
 def key_id(key: bytes) -> str:
-    """A public fingerprint of the fund's key (says which key, reveals nothing)."""
-    return hmac.new(key, b"aidbooks/v1/key-id", hashlib.sha256).hexdigest()[:16]
+    """A public fingerprint of the fund's key (says which key, reveals nothing): the
+    one the books record (:func:`aidbooks.plugins.keys.fingerprint`)."""
+    return keys.fingerprint(key)
 
 
 _HIDDEN_META = frozenset({"filename", "lineno", "__tolerances__", "__automatic__"})
