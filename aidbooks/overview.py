@@ -16,6 +16,11 @@
 * **households near their cap** — households whose grants within the cap's window
   reach :data:`NEAR_CAP` of ``caps.per_household`` (:func:`aidbooks.plugins.caps.windows`),
   by code only;
+* **codes to link** — recipient codes the importers derived from a platform's name
+  for a family (declared in ``imports/codes.beancount``) and not yet linked to any
+  other code, with their grants (:mod:`aidbooks.plugins.households`): the
+  treasurer links each to the family's intake code at the next review, so one
+  family counts as one household;
 * **bail and bonds** — what each household still owes back, by age
   (:func:`aidbooks.plugins.receivables.outstanding`);
 * **checks** — the findings of every ``aidbooks check`` check, basic and strict
@@ -62,9 +67,11 @@ from aidbooks.plugins import fresh
 from aidbooks.plugins import fundflows
 from aidbooks.plugins import pending
 from aidbooks.plugins import receivables
-from aidbooks.plugins.conventions import RECIPIENT
 from aidbooks.plugins.conventions import last_date
+from aidbooks.plugins.conventions import recipient_of
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.households import households
+from aidbooks.plugins.households import is_derived
 from aidbooks.plugins.policy import Policy
 from aidbooks.preview import Preview
 from aidbooks.preview import earlier_reports
@@ -199,6 +206,23 @@ class NearCap:
 
 
 @dataclass(frozen=True)
+class UnlinkedCode:
+    """A derived recipient code linked to no other code yet, with its grants."""
+
+    code: str
+    grants: int
+    amount: Decimal
+    first: dt.date | None
+    last: dt.date | None
+    place: Place | None
+
+    @property
+    def command(self) -> str:
+        """The command that links it to the family's intake code."""
+        return f"aidbooks code link {self.code} --to R-…"
+
+
+@dataclass(frozen=True)
 class Receivable:
     """Bail or bond money one household still owes back."""
 
@@ -259,6 +283,7 @@ class Overview:
     clearing: tuple[ClearingLine, ...] = ()
     waiting: tuple[WaitingGrant, ...] = ()
     near_cap: tuple[NearCap, ...] = ()
+    unlinked: tuple[UnlinkedCode, ...] = ()
     receivables: tuple[Receivable, ...] = ()
     receivable_ages: tuple[AgeBucket, ...] = ()
     checks: tuple[CheckGroup, ...] = ()
@@ -363,6 +388,7 @@ def build(
         )
         or (),
         near_cap=section("caps", lambda: _near_cap(entries, policy, until)) or (),
+        unlinked=section("links", lambda: _unlinked(entries, policy, until)) or (),
         receivables=receivable_lines,
         receivable_ages=_ages(receivable_lines),
         checks=() if report is None else _groups(report, sources),
@@ -468,7 +494,7 @@ def _grant_facts(
         category = accounts.category(posting.account)
         if category not in categories:
             categories.append(category)
-        code = (posting.meta or {}).get(RECIPIENT) or entry.meta.get(RECIPIENT)
+        code = recipient_of(entry, posting)
         if isinstance(code, str) and code not in recipients:
             recipients.append(code)
     return amount, tuple(categories), tuple(recipients)
@@ -580,6 +606,66 @@ def _near_cap(
             NearCap(h.recipient, h.currency, h.total, h.cap, percent, h.grants, h.first)
         )
     return tuple(found)
+
+
+def _unlinked(
+    entries: list[data.Directive], policy: Policy, until: dt.date | None
+) -> tuple[UnlinkedCode, ...]:
+    """Derived codes in no link, with their final and pending grants (one pass)."""
+    derived: dict[str, data.Directive] = {}
+    for entry in entries:
+        if until is not None and entry.date > until:
+            break
+        if is_derived(entry):
+            value = entry.values[0].value if entry.values else None
+            if isinstance(value, str) and value not in derived:
+                derived[value] = entry
+    if not derived:
+        return ()
+    links = households(entries, until)
+    waiting = {code: entry for code, entry in derived.items() if not links.linked(code)}
+    if not waiting:
+        return ()
+    main = policy.fund.currency
+    counts: dict[str, int] = {}
+    totals: dict[str, Decimal] = {}
+    first: dict[str, dt.date] = {}
+    last: dict[str, dt.date] = {}
+    for entry in entries:
+        if type(entry) is not data.Transaction:
+            continue
+        if until is not None and entry.date > until:
+            break
+        for posting in entry.postings:
+            if not accounts.is_grant_posting(posting.account):
+                continue
+            code = recipient_of(entry, posting)
+            if code not in waiting:
+                continue
+            units = posting.units
+            if (
+                units is None
+                or units.currency != main
+                or not isinstance(units.number, Decimal)
+            ):
+                continue
+            counts[code] = counts.get(code, 0) + 1
+            totals[code] = totals.get(code, Decimal(0)) + units.number
+            first.setdefault(code, entry.date)
+            last[code] = entry.date
+    return tuple(
+        UnlinkedCode(
+            code,
+            counts.get(code, 0),
+            totals.get(code, Decimal(0)),
+            first.get(code),
+            last.get(code),
+            place_of(entry),
+        )
+        for code, entry in sorted(
+            waiting.items(), key=lambda kv: (-totals.get(kv[0], 0), kv[0])
+        )
+    )
 
 
 def _receivables(

@@ -9,7 +9,7 @@ without one.
 What it enforces (strict tier: ``aidbooks check --strict``; findings are Beancount
 errors at the transaction, ``file:line``):
 
-* The grants to one recipient code (per currency) dated within any
+* The grants to one household (per currency) dated within any
   ``caps.window_days`` consecutive days may add up to at most
   ``caps.per_household``. The finding is at the transaction that takes the
   household above the cap: its own grants to that household, plus those of the
@@ -19,6 +19,12 @@ errors at the transaction, ``file:line``):
   and ``approvals.approvers`` distinct declared volunteer codes in
   ``approved-by:``. An overridden grant still counts in the household's window, so
   the next grant inside the window needs its own override.
+
+A household is a recipient code with every code linked to it by ``aid-link``
+(:mod:`aidbooks.plugins.households`): a family paid over Venmo and Zelle under two
+derived codes, linked to its intake code, has one cap. A link holds for the grants
+made before it too, so linking codes re-evaluates their grants; the finding then
+names the household and its codes.
 
 What counts as a grant: every posting to ``Expenses:Aid:*`` with a ``recipient``
 (on the posting or the transaction), signed, so a grant returned or moved to
@@ -76,14 +82,16 @@ from beancount.core import data
 from aidbooks.plugins import accounts
 from aidbooks.plugins.conventions import OVERRIDE
 from aidbooks.plugins.conventions import PENDING_FLAG
-from aidbooks.plugins.conventions import RECIPIENT
 from aidbooks.plugins.conventions import VOLUNTEER
 from aidbooks.plugins.conventions import approval_problem
+from aidbooks.plugins.conventions import household_of
 from aidbooks.plugins.conventions import last_date
 from aidbooks.plugins.conventions import money
 from aidbooks.plugins.conventions import note_declaration
 from aidbooks.plugins.conventions import shown
 from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.households import Households
+from aidbooks.plugins.households import households as households_of
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
 
@@ -115,7 +123,7 @@ class Household:
     """What one household received within the cap's window (see :func:`windows`).
 
     Attributes:
-      recipient: The household's code.
+      recipient: The household's code (the head of its links).
       currency: The currency.
       total: The grants inside the window that ends on the last day of the books.
       grants: How many grants that is.
@@ -199,7 +207,7 @@ def _run(
     decimal = Decimal
     zero = _ZERO
     pending = PENDING_FLAG
-    recipient_key = RECIPIENT
+    links = households_of(entries, until)
     day: dt.date | None = None
     ordinal = cutoff = 0
     for entry in entries:
@@ -221,12 +229,9 @@ def _run(
                 hit = is_aid[account] = account.startswith(aid)
             if not hit:
                 continue
-            pmeta = posting.meta
-            recipient = pmeta.get(recipient_key) if pmeta else None
-            if recipient is None:
-                recipient = entry.meta.get(recipient_key)
+            recipient = household_of(entry, posting, links)
             units = posting.units
-            if units is None or type(recipient) is not str:
+            if units is None or recipient is None:
                 continue  # a missing recipient is the recipients rule's finding
             number, currency = units
             if type(number) is not decimal:
@@ -268,7 +273,7 @@ def _run(
                 continue
             meta = entry.meta
             head = (
-                f"grants to {shown(recipient, 'recipient')} within {span} days reach "
+                f"grants to {_named(recipient, links)} within {span} days reach "
                 f"{money(window.total, currency)}, above the household cap of "
                 f"{money(cap, currency)}"
             )
@@ -309,7 +314,7 @@ def _run(
         errors.append(
             CapsError(
                 meta,
-                f"grants to {shown(recipient, 'recipient')} within {span} days reach "
+                f"grants to {_named(recipient, links)} within {span} days reach "
                 f"{money(total, currency)}, "
                 f"above the household cap of {money(cap, currency)}, and "
                 f"{' and '.join(problems)}. {fix[:1].upper()}{fix[1:]}",
@@ -317,6 +322,14 @@ def _run(
             )
         )
     return errors, windows
+
+
+def _named(household: str, links: Households) -> str:
+    """A household as a finding names it: its code, and its linked codes if any."""
+    members = links.codes_of(household) if links.linked(household) else ()
+    if len(members) > 1:
+        return f"household {household} (linked codes {', '.join(members[1:])})"
+    return str(shown(household, "recipient"))
 
 
 __plugins__ = (as_plugin(validate),)

@@ -5,13 +5,16 @@ The conventions (docs/design.md#metadata-keys) give a few metadata keys a meanin
 * ``fund: "<name>"`` on a transaction or a posting (the posting wins), default
   ``general``: which fund a posting's money belongs to;
 * ``recipient: "R-…"`` on an aid or receivable posting (a transaction-level
-  ``recipient:`` applies to all of its aid postings): which household;
+  ``recipient:`` applies to all of its aid postings): which code, and through the
+  ``aid-link`` declarations (:mod:`aidbooks.plugins.households`) which household —
+  read with :func:`recipient_of` and :func:`household_of`;
 * ``approved-by: "V-…, V-…"`` on the transaction: who approved it;
 * ``override: "<reason>"`` on the transaction: why a household cap is exceeded;
 * the ``!`` flag: the transaction is pending, not yet final.
 
 The rules in ``funds``, ``approvals``, ``caps``, ``clearing``, ``receivables`` and
-``pending`` read them through this module, so a change of convention is made once.
+``pending``, the reports and the Fava pages read them through this module, so a
+change of convention is made once.
 Nothing here mutates an entry.
 """
 
@@ -27,6 +30,7 @@ from typing import Any
 from beancount.core import data
 
 from aidbooks.plugins import codes
+from aidbooks.plugins.households import Households
 from aidbooks.plugins.policy import GENERAL_FUND
 
 FUND = "fund"
@@ -45,13 +49,43 @@ __all__ = [
     "RECIPIENT",
     "VOLUNTEER",
     "approval_problem",
+    "household_of",
     "last_date",
     "money",
     "note_declaration",
     "ordinal",
     "parse_approvers",
+    "recipient_of",
     "shown",
 ]
+
+
+def recipient_of(entry: data.Transaction, posting: data.Posting) -> Any:
+    """The ``recipient:`` of an aid or receivable posting, as written (or None).
+
+    The posting's own wins; else the transaction's applies. The value is what the
+    books hold: the ``recipients`` rule says when it is not a declared code.
+    """
+    pmeta = posting.meta
+    value = pmeta.get(RECIPIENT) if pmeta else None
+    if value is None:
+        value = entry.meta.get(RECIPIENT)
+    return value
+
+
+def household_of(
+    entry: data.Transaction, posting: data.Posting, households: Households
+) -> str | None:
+    """The household of an aid or receivable posting: the head code of its links.
+
+    Every code of a family linked with ``aid-link`` gives the same household
+    (:mod:`aidbooks.plugins.households`); a code in no link is its own household.
+    None when the posting names no recipient (the ``recipients`` rule's finding).
+    """
+    value = recipient_of(entry, posting)
+    if type(value) is not str:
+        return None
+    return str(households.head.get(value, value))
 
 
 def money(number: Decimal, currency: str) -> str:

@@ -8,8 +8,8 @@ knows what is still out and for whom, and a return is matched to what was posted
 What it enforces (strict tier: ``aidbooks check --strict``; findings are Beancount
 errors at the entry, ``file:line``):
 
-1. **Returns cannot exceed what was posted.** Per account, recipient code and
-   currency, the money returned (credits) may not exceed the money posted
+1. **Returns cannot exceed what was posted.** Per account, household (a code with
+   the codes linked to it, :mod:`aidbooks.plugins.households`) and currency, the money returned (credits) may not exceed the money posted
    (debits) at the end of any day. The finding is at the last return of that day:
    usually a mistyped amount, or a return booked to the wrong household's code.
 2. **Old receivables are listed.** Amounts still owed are matched first in, first
@@ -60,11 +60,12 @@ from typing import ClassVar
 from beancount.core import data
 
 from aidbooks.plugins import accounts
-from aidbooks.plugins.conventions import RECIPIENT
+from aidbooks.plugins.conventions import household_of
 from aidbooks.plugins.conventions import last_date
 from aidbooks.plugins.conventions import money
 from aidbooks.plugins.conventions import shown
 from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.households import households
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
 
@@ -143,6 +144,7 @@ def _match(
     is_receivable: dict[str, bool] = {}
     transaction = data.Transaction
     day: dt.date | None = None
+    links = households(entries, until)
 
     def close_day() -> None:
         for key, txn in returns.items():
@@ -179,10 +181,7 @@ def _match(
                 if returns:
                     close_day()
                 day = entry.date
-            pmeta = posting.meta
-            recipient = pmeta.get(RECIPIENT) if pmeta else None
-            if recipient is None:
-                recipient = entry.meta.get(RECIPIENT)
+            recipient = household_of(entry, posting, links)
             units = posting.units
             amount = None if units is None else units.number
             if (

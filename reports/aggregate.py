@@ -42,7 +42,9 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from aidbooks.plugins import accounts as acc
+from aidbooks.plugins.conventions import household_of
 from aidbooks.plugins.errors import AidbooksError
+from aidbooks.plugins.households import households
 from aidbooks.plugins.policy import GENERAL_FUND
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.releases import CORRECTS
@@ -256,6 +258,9 @@ def aggregate(
     aid_opened: dict[str, dt.date] = {}
     aid_closed: dict[str, dt.date] = {}
     transaction = data.Transaction
+    # Households as linked on the period's last day: the report is made from the
+    # books as they stood then (and `aidbooks verify` makes it again from them).
+    links = households(entries, period.end)
     for entry in entries:
         if type(entry) is not transaction:
             if entry.date > end:
@@ -299,7 +304,6 @@ def aggregate(
             klass = klasses[shape] = "|".join(sorted(set(shape)))
         if txn_meta and CORRECTS in txn_meta:
             klass = f"{klass}|{CORRECTION}"
-        txn_recipient = txn_meta.get("recipient") if txn_meta else None
         handed: list[tuple[str, Decimal]] | None = None
         gift_atoms: list[Atom] | None = None
         for posting, (group, in_fund, kind) in zip(postings, described, strict=True):
@@ -318,11 +322,7 @@ def aggregate(
             atom.amount += number
             atom.count += 1
             if kind == _HOUSEHOLD:
-                household = str(
-                    (posting.meta or {}).get("recipient")
-                    or txn_recipient
-                    or UNKNOWN_HOUSEHOLD
-                )
+                household = household_of(entry, posting, links) or UNKNOWN_HOUSEHOLD
                 atom.add_household(household, number)
                 if number > 0 and group.startswith("aid:"):
                     grants.append((month, number))

@@ -55,7 +55,10 @@ Books change after a report is out (a late entry): give each report a
 ``vintage`` (the state of the books it was made from, 0, 1, ...). Flows of
 vintage ``k`` are those of vintage 0 plus late changes ``late_1 + ... + late_k``
 (non-negative with ``late_nonnegative``: late entries add grants), and a query
-may ask for the change between two vintages (:attr:`Query.since`).
+may ask for the change between two vintages (:attr:`Query.since`). When the books
+changed by links alone (``relinked``: codes joined into one household, no amount,
+grant or date touched), every late change is zero and a cell's households can only
+fall from one vintage to the next (a link joins codes, it never splits them).
 
 Counts are integers: the interval of a count is rounded inwards. A sensitive
 number is *exposed* (:func:`exposed`) when its interval is narrower than a
@@ -259,6 +262,9 @@ class Attack:
       openings_once: Opening-balance entries are made once, when the books begin:
         a fund's ``eq`` is zero in every month after the first in view (a reader
         then ties a January opening to the December closing before it).
+      relinked: Between vintages the books changed by ``aid-link`` declarations
+        only: no flow changed, and households of a cell (or union of cells) at a
+        later vintage are at most those of the vintage before.
     """
 
     def __init__(
@@ -275,13 +281,17 @@ class Attack:
         fee_slack: float = 0.0,
         late_nonnegative: bool = True,
         openings_once: bool = False,
+        relinked: bool = False,
     ) -> None:
         self.reports = list(reports)
         self.vintages = list(vintages) if vintages is not None else [0] * len(self.reports)
         if len(self.vintages) != len(self.reports):
             raise ValueError("one vintage per report")
         self.nonnegative = nonnegative
-        self.late_nonnegative = late_nonnegative
+        self.relinked = relinked
+        # links take households away, never add them: the "late entries add" ties
+        # would be wrong, and the late changes of flows are zero
+        self.late_nonnegative = late_nonnegative and not relinked
         self._lp = _Programme()
         self._unions: dict[tuple[int, frozenset[Atom]], Key] = {}
         self._ready = False
@@ -362,8 +372,8 @@ class Attack:
                 low = 0.0 if self.nonnegative else -INF
             else:
                 low = -INF
-            lp.low.append(low)
-            lp.high.append(INF)
+            lp.low.append(0.0 if family == "late" and self.relinked else low)
+            lp.high.append(0.0 if family == "late" and self.relinked else INF)
             self._roots = None
         return lp.index[key]
 
@@ -422,6 +432,9 @@ class Attack:
         # households <= grants (every household of a cell has a grant in it)
         self._constrain(_sum({key: 1.0}, _scale(count, -1)), -INF, 0.0)
         earlier = [v for v in self.vintage_list if v < vintage]
+        if earlier and self.relinked:
+            before = self._household_atom(atom, earlier[-1])
+            self._constrain({key: 1.0, before: -1.0}, -INF, 0.0)
         if earlier and self.late_nonnegative:
             # late entries add households, at most one per late grant
             before = self._household_atom(atom, earlier[-1])
@@ -490,6 +503,9 @@ class Attack:
         if earlier and self.late_nonnegative:
             before = self._unions[(earlier[-1], group)]
             self._constrain({me: 1.0, before: -1.0}, 0.0, INF)
+        elif earlier and self.relinked:
+            before = self._unions[(earlier[-1], group)]
+            self._constrain({me: 1.0, before: -1.0}, -INF, 0.0)
 
     # ------------------------------------------------------------ constraints
     def _constrain(self, expr: Mapping[Key, float], low: float, high: float) -> None:
