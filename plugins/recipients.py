@@ -19,9 +19,16 @@ What it enforces:
 * A declaration holds exactly one well-formed code of its kind; a code is declared
   once (never twice, never as both recipient and volunteer); a recipient code is
   never used as a volunteer, nor the reverse.
+* An ``aid-link`` (:mod:`aidbooks.plugins.households`) joins two well-formed
+  recipient codes, both declared on or before the link's date; a code is linked
+  to one household only, never to itself, and links never form a cycle.
 * ``donor:`` is a well-formed donor code (``D-…``) when the policy pseudonymizes
   donors (``[privacy] donors = "pseudonymize"``, the default), and absent when it
   drops them (``"drop"``); with ``"keep"`` it is not checked.
+* ``custom "aid-key"`` (the fingerprint of the fund's key, see
+  :mod:`aidbooks.plugins.keys`) holds exactly one quoted fingerprint of 16
+  lower-case hex digits — never the key itself — and no two fingerprints are
+  recorded on one day (the latest dated one is the books' current key).
 
 Findings point at the posting or directive and say how to fix it. A mistyped code
 gets the declared code it was probably meant to be ("did you mean R-…? one
@@ -59,7 +66,10 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
+from aidbooks.plugins import keys
 from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.households import LINK
+from aidbooks.plugins.households import resolve as resolve_links
 from aidbooks.plugins.policy import Policy
 from aidbooks.plugins.rules import as_plugin
 from aidbooks.plugins.sweep import Sweep
@@ -123,6 +133,8 @@ class _Pass:
         self.bad: list[_Bad] = []
         self.shape: dict[tuple[str, codes.Kind], codes.CodeProblem | None] = {}
         self.donors = policy.privacy.donors
+        #: day -> the fingerprint recorded that day and where
+        self.key_days: dict[dt.date, tuple[str, dict[str, Any]]] = {}
 
     def add(self, meta: dict[str, Any], message: str) -> None:
         # No entry: bean-check would print it, and a name typed for a code with it.
@@ -244,6 +256,39 @@ class _Pass:
             return
         self.declared[code] = _Declared(kind, entry.date, entry.meta)
 
+    def key_record(self, entry: data.Custom) -> None:
+        """Check a ``custom "aid-key"``: one quoted fingerprint, one per day."""
+        value = keys.key_record(entry)
+        if value is not None:
+            earlier = self.key_days.get(entry.date)
+            if earlier is None:
+                self.key_days[entry.date] = (value, entry.meta)
+            elif earlier[0] != value:
+                self.add(
+                    entry.meta,
+                    f'custom "{keys.AID_KEY}": another key is recorded on {entry.date}'
+                    f" ({_where(earlier[1])}), so which one is current cannot be told;"
+                    " date the later key a day after the earlier one",
+                )
+            return
+        values = entry.values or []
+        raw = values[0].value if len(values) == 1 else None
+        if isinstance(raw, str) and len(raw.strip()) == 2 * keys.KEY_BYTES:
+            self.add(
+                entry.meta,
+                f'custom "{keys.AID_KEY}" holds what looks like a whole key, not its'
+                " fingerprint; remove it from the books and from their history, treat"
+                " the key as exposed and rotate it (aidbooks key rotate): the books"
+                " record only the fingerprint `aidbooks key show` prints",
+            )
+            return
+        self.add(
+            entry.meta,
+            f'custom "{keys.AID_KEY}" needs exactly one quoted fingerprint of 16'
+            f' lower-case hex digits; write it as {entry.date} custom "{keys.AID_KEY}"'
+            ' "0123456789abcdef" with the fingerprint `aidbooks key show` prints',
+        )
+
     def reimbursement_account(self, entry: data.Open) -> None:
         prefix = accounts.REIMBURSEMENTS + ":"
         if not entry.account.startswith(prefix):
@@ -343,14 +388,25 @@ def from_sweep(
         check.approvals(transaction, transaction.meta["approved-by"])
     for transaction in walked.donors:
         check.donor(transaction, transaction.meta["donor"])
+    links: list[data.Custom] = []
     for entry in walked.others:
         if isinstance(entry, data.Custom):
             declared = _KIND_OF_DECLARATION.get(entry.type)
             if declared is not None:
                 check.declaration(entry, declared)
+            elif entry.type == LINK:
+                links.append(entry)
+            elif entry.type == keys.AID_KEY:
+                check.key_record(entry)
         elif isinstance(entry, data.Open):
             check.reimbursement_account(entry)
     check.resolve()
+    if links:
+        recipients = {
+            code: d.date for code, d in check.declared.items() if d.kind == "recipient"
+        }
+        for problem in resolve_links(links, recipients).problems:
+            check.add(dict(problem.meta), problem.message)
     return check.errors
 
 
