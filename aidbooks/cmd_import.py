@@ -111,6 +111,12 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
         out.append(
             "accounts opened in imports/accounts.beancount: " + ", ".join(run.new_accounts)
         )
+    if run.recorded_key:
+        out.append(
+            f"the books recorded no key yet: {'would record' if run.dry_run else 'recorded'}"
+            f" this key's fingerprint {run.recorded_key} in {CODES_FILE}; from now on "
+            "another key is refused (see docs/keys.md)"
+        )
     waiting = sum(f.to_categorise for f in run.files)
     grants = sum(f.grants_to_categorise for f in run.files)
     if waiting:

@@ -17,10 +17,11 @@ Everything else is shared. ``identify`` reads only the first 64 KiB, whatever th
 file's size (beangulp's own ``identify`` helper skips files over 8 MiB; aidbooks
 never calls it). ``extract(filepath, existing)`` — what Fava's import page calls —
 books the records against the existing entries with the same rules as
-``aidbooks import``: duplicates (by platform id) are left out, new recipient
-codes come with their ``aid-recipient`` declaration, accounts the books lack come
-with their ``open`` — unless :attr:`ExportImporter.declares` is off, as on Fava's
-Import page (:mod:`.fava`): Fava can save neither a ``custom`` nor an ``open``
+``aidbooks import``: a key that is not the books' is refused
+(:func:`~aidbooks.plugins.keys.check_books_key`), duplicates (by platform id) are
+left out, new recipient codes come with their ``aid-recipient`` declaration,
+accounts the books lack come with their ``open`` — unless
+:attr:`ExportImporter.declares` is off, as on Fava's Import page (:mod:`.fava`): Fava can save neither a ``custom`` nor an ``open``
 entry, and what it saves goes through ``aidbooks import``'s pipeline, which
 declares them itself (:mod:`aidbooks.fava_import`). ``deduplicate`` does nothing
 more: beangulp's default fuzzy matching (same amount within two days) would hide
@@ -54,6 +55,7 @@ from aidbooks.importers.records import label
 from aidbooks.importers.settings import Settings
 from aidbooks.importers.timeparse import TimeError
 from aidbooks.importers.timeparse import plausible
+from aidbooks.plugins import keys
 
 log = logging.getLogger("aidbooks.import")
 
@@ -172,6 +174,12 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
                 "the importer has no settings", "build it with the books' Settings"
             )
         parsed = self.parse(filepath)
+        key_file = self.settings.key_file
+        keys.check_books_key(
+            self.settings.ring,
+            keys.recorded_keys(existing),
+            None if key_file is None else str(key_file),
+        )
         session = Session(self.settings, BookState.from_entries(existing))
         booked = session.book(parsed, self.source, filepath)
         for item in booked.problems:

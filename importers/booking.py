@@ -59,6 +59,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from collections.abc import Container
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -151,6 +152,8 @@ class BookState:
       opened: accounts with an ``open`` directive -> its date.
       currencies: accounts whose ``open`` names currencies -> those currencies.
       first_open: the earliest ``open`` date (new accounts are opened then).
+      donors: every ``donor:`` code in the books (a code a retired key derived is
+        kept for its donor, see :meth:`Session._donor`).
     """
 
     ids: dict[str, dict[str, str | None]] = field(default_factory=dict)
@@ -159,10 +162,11 @@ class BookState:
     opened: dict[str, dt.date] = field(default_factory=dict)
     currencies: dict[str, frozenset[str]] = field(default_factory=dict)
     first_open: dt.date | None = None
+    donors: set[str] = field(default_factory=set)
 
     @classmethod
     def from_entries(cls, entries: Iterable[data.Directive]) -> BookState:
-        """Index the books' platform ids, declared codes and open accounts."""
+        """Index the books' platform ids, declared and donor codes, open accounts."""
         state = cls()
         ids = state.ids
         for entry in entries:
@@ -172,6 +176,9 @@ class BookState:
                     continue
                 for key, value in meta.items():
                     if key[0] == "_" or not isinstance(value, str):
+                        continue
+                    if key == "donor":
+                        state.donors.add(value)
                         continue
                     match = _ID_META.fullmatch(key)
                     if match:
@@ -259,15 +266,28 @@ class Session:
     def _donor(self, identifier: str) -> str:
         code = self._donor_codes.get(identifier)
         if code is None:
-            code = keys.derive_code(self.settings.key, "donor", identifier)
+            code = self._derive("donor", identifier, self.state.donors)
             self._donor_codes[identifier] = code
         return code
 
     def _recipient(self, identifier: str) -> str:
         code = self._recipient_codes.get(identifier)
         if code is None:
-            code = keys.derive_code(self.settings.key, "recipient", identifier)
+            code = self._derive("recipient", identifier, self.state.declared)
             self._recipient_codes[identifier] = code
+        return code
+
+    def _derive(self, kind: codes.Kind, identifier: str, known: Container[str]) -> str:
+        """The code of ``identifier`` under the current key — unless the books already
+        hold (``known``) the code a retired key of the key file derived, which the
+        family or donor then keeps: a rotation changes no code."""
+        code = keys.derive_code(self.settings.key, kind, identifier)
+        if code in known:
+            return code
+        for retired in self.settings.retired:
+            earlier = keys.derive_code(retired, kind, identifier)
+            if earlier in known:
+                return earlier
         return code
 
     def _organisation(self, record: Record) -> str | None:

@@ -13,11 +13,17 @@ part happens once and under a lock::
 Writes go to files the main ledger includes (``include "imports/*.beancount"``,
 which the template writes; a ledger without it is refused): each platform's
 entries are appended to ``imports/<platform>.beancount``, new recipient codes to
-``imports/codes.beancount``, accounts the books lack to
+``imports/codes.beancount`` (and, in books that record no key yet, the
+fingerprint of the key in use: ``custom "aid-key"``), accounts the books lack to
 ``imports/accounts.beancount``. All of them are replaced in one commit
 (:func:`aidbooks.plugins.fsutil.commit_files`): a crash leaves the books untouched
 or, once any aidbooks command has opened them again, completely imported
 (:mod:`aidbooks.plugins.writer`).
+
+Before booking a row, :meth:`ImportRun.book` compares the key with the one the
+books record (:func:`aidbooks.plugins.keys.check_books_key`): another key would
+give every family a new code, so it stops the import with one line, before
+anything is written.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
 from aidbooks.importers.records import Skip
 from aidbooks.importers.settings import Settings
+from aidbooks.plugins import keys
 from aidbooks.plugins.fsutil import commit_files
 from aidbooks.plugins.fsutil import path_kind
 from aidbooks.plugins.fsutil import read_regular_bytes
@@ -146,6 +153,9 @@ class ImportRun:
     new_accounts: list[str] = field(default_factory=list)
     #: target file -> the new transactions booked for it (what :attr:`pending` renders)
     booked: dict[str, list[data.Transaction]] = field(default_factory=dict)
+    #: The key's fingerprint, recorded in :data:`CODES_FILE` because the books
+    #: recorded none yet (books made before keys were recorded).
+    recorded_key: str | None = None
 
     @property
     def books_dir(self) -> Path:
@@ -255,7 +265,17 @@ class ImportRun:
         entries: list[data.Directive],
         progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Book every parsed file against the books' entries (indexed once)."""
+        """Book every parsed file against the books' entries (indexed once).
+
+        Raises:
+          WrongKeyError: the key is not the key the books record (nothing is
+            booked, nothing will be written).
+        """
+        history = keys.recorded_keys(entries)
+        key_file = self.settings.key_file
+        keys.check_books_key(
+            self.settings.ring, history, None if key_file is None else str(key_file)
+        )
         session = Session(self.settings, BookState.from_entries(entries))
         self.session = session
         by_target: dict[str, list[data.Transaction]] = {}
@@ -288,13 +308,24 @@ class ImportRun:
         asserted = _books_balances(self.files, entries, by_target)
         self._assert_balances(session, asserted)
         self.new_codes = dict(session.new_codes)
+        codes_text = ""
+        if history.current is None:
+            # Books made before keys were recorded: the key in use is theirs from the
+            # start; from now on another key is refused.
+            self.recorded_key = keys.fingerprint(self.settings.key)
+            start = (
+                session.state.first_open or dt.datetime.now(self.settings.fund_zone).date()
+            )
+            codes_text = keys.record_line(self.recorded_key, start)
         if session.new_codes:
-            self.pending[CODES_FILE] = "".join(
+            codes_text += "".join(
                 render.declaration(code, date)
                 for code, date in sorted(
                     session.new_codes.items(), key=lambda i: (i[1], i[0])
                 )
             )
+        if codes_text:
+            self.pending[CODES_FILE] = codes_text
         if session.new_accounts:
             first_open = session.state.first_open
             lines = []

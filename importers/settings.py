@@ -26,10 +26,13 @@ class Settings:
 
     Attributes:
       policy: The parsed ``aidbooks.toml``.
-      key: The fund's secret key (derives donor and recipient codes).
+      key: The fund's current secret key (derives donor and recipient codes).
       fund_zone: ``fund.timezone``: imported rows are booked on this local date.
       scanner: The personal-data detectors, configured with ``privacy.allow``.
       books_dir: The folder of the main ledger file.
+      retired: The retired keys the key file keeps (the most recently retired
+        first): a code they derived that the books already hold is kept.
+      key_file: The key file the keys were read from (None: given directly).
     """
 
     policy: Policy
@@ -37,6 +40,13 @@ class Settings:
     fund_zone: dt.tzinfo
     scanner: Scanner
     books_dir: Path
+    retired: tuple[bytes, ...] = ()
+    key_file: Path | None = None
+
+    @property
+    def ring(self) -> keys.KeyRing:
+        """The current key and the retired ones."""
+        return keys.KeyRing(self.key, self.retired)
 
     @classmethod
     def for_folder(cls, folder: Path, key: bytes | None = None) -> Settings:
@@ -53,8 +63,15 @@ class Settings:
     def from_policy(
         cls, policy: Policy, folder: Path, key: bytes | None = None
     ) -> Settings:
-        """Settings from an already loaded policy."""
+        """Settings from an already loaded policy (the key ring of its key file,
+        unless ``key`` is given)."""
+        retired: tuple[bytes, ...] = ()
+        key_file = None
         if key is None:
-            key = keys.read_key_file(policy.key_path())
+            key_file = policy.key_path()
+            ring = keys.read_key_ring(key_file)
+            key, retired = ring.current, ring.retired
         scanner = Scanner(policy.privacy.allow, policy.privacy.organisations)
-        return cls(policy, key, zone(policy.fund.timezone), scanner, folder)
+        return cls(
+            policy, key, zone(policy.fund.timezone), scanner, folder, retired, key_file
+        )
