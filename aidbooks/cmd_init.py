@@ -4,12 +4,14 @@ Writes ``DIR/main.beancount`` (options, the rule plugins, includes), the chart o
 accounts, ``codes.beancount``, ``books/``, ``imports/``, ``aidbooks.toml``, a
 ``.gitignore`` that keeps downloads and keys out of git and a short README for the
 treasurer. Creates the fund's key (0600) at ``privacy.key_file`` if none exists
-there — always outside the books. Refuses a non-empty DIR (exit 2) and then touches
-nothing.
+there — always outside the books — and records its fingerprint in
+``codes.beancount`` (``custom "aid-key"``: commands refuse any other key). Refuses a
+non-empty DIR (exit 2) and then touches nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -89,8 +91,10 @@ def template_context(
     key_file: str = "",
     open_date: str = "2020-01-01",
     plugins: tuple[str, ...] | None = None,
+    key_fingerprint: str = "",
 ) -> dict[str, object]:
-    """The values the template is rendered with."""
+    """The values the template is rendered with (``key_fingerprint``: the fund's
+    key, recorded in ``codes.beancount``; the example fund records none)."""
     return {
         "name": name,
         "currency": currency,
@@ -103,6 +107,7 @@ def template_context(
         "channels": accounts.CHANNELS,
         "fee_channels": accounts.FEE_CHANNELS,
         "categories": DEFAULT_CATEGORIES,
+        "key_fingerprint": key_fingerprint,
     }
 
 
@@ -125,6 +130,15 @@ def _start_date(text: str | None) -> dt.date:
             "give the day the books begin as YYYY-MM-DD (--start 2023-01-01); "
             "nothing was changed",
         ) from None
+
+
+def _undo(staging: Path | None, new_key: Path | None) -> None:
+    """Remove what a failed init made: its staging folder, the key it created."""
+    if staging is not None:
+        shutil.rmtree(staging, ignore_errors=True)
+    if new_key is not None:
+        with contextlib.suppress(OSError):
+            new_key.unlink()
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -210,11 +224,23 @@ def init(
             "choose a --key-file outside DIRECTORY; nothing was changed",
             str(key_path),
         )
+    # The key is made (or read) first: the new books record its fingerprint.
+    created_key = path_kind(key_path)[0] == "missing"
+    key = keys.generate_key() if created_key else keys.read_key_file(key_path)
     files = render_template(
-        template_context(name, currency, timezone, raw_key, begin.isoformat())
+        template_context(
+            name,
+            currency,
+            timezone,
+            raw_key,
+            begin.isoformat(),
+            key_fingerprint=keys.fingerprint(key),
+        )
     )
     parent = directory.resolve().parent
     staging: Path | None = None
+    if created_key:
+        keys.write_key_file(key_path, key)
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
@@ -227,22 +253,16 @@ def init(
         staging.chmod(0o755)
         os.replace(staging, directory)  # atomic: an empty DIR is replaced, never merged
     except OSError as exc:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        _undo(staging, key_path if created_key else None)
         raise AidbooksError(
             f"cannot be created ({exc.strerror})",
             "check the path and permissions; nothing was changed",
             str(directory),
         ) from None
     except BaseException:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+        _undo(staging, key_path if created_key else None)
         raise
     fsync_dir(parent)
-    created_key = False
-    if path_kind(key_path)[0] == "missing":
-        keys.write_key_file(key_path)
-        created_key = True
     click.echo(f"New books for {name!r} in {directory}/")
     click.echo(f"  main ledger: {directory / 'main.beancount'}")
     click.echo(f"  policy:      {directory / 'aidbooks.toml'}")
