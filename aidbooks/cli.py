@@ -29,6 +29,7 @@ from aidbooks.plugins.errors import printable
 COMMANDS: dict[str, str] = {
     "init": "aidbooks.cmd_init:init",
     "code": "aidbooks.cmd_code:code",
+    "key": "aidbooks.cmd_key:key",
     "import": "aidbooks.cmd_import:import_",
     "check": "aidbooks.cmd_check:check",
     "report": "aidbooks.cmd_report:report",

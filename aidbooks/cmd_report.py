@@ -16,7 +16,7 @@ writes the recorded release again, never numbers recomputed from changed books.
 Exit codes: 0 written, 1 the books have errors or changed in published periods
 (nothing written), 2 usage or
 unreadable input (a period that is not whole, an unknown format or language, a
-missing key, a period not over yet).
+missing key or one that is not the key the books record, a period not over yet).
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.filechecks import published_changes
 from aidbooks.plugins.errors import AidbooksError
-from aidbooks.plugins.keys import read_key_file
+from aidbooks.plugins.keys import check_books_key
+from aidbooks.plugins.keys import read_key_ring
+from aidbooks.plugins.keys import recorded_keys
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
 from aidbooks.plugins.releases import closed_text
@@ -132,7 +134,9 @@ def report(
     check_target(out)
     if "json" not in formats:
         formats = (*formats, "json")  # the release history keeps every report's numbers
-    key = read_key_file(policy.key_path())
+    key_path = policy.key_path()
+    ring = read_key_ring(key_path)
+    key = ring.current
     history = read_history(path)
     again = recorded(history, period)
     if again is not None and not draft:
@@ -146,6 +150,8 @@ def report(
     entries, errors, options = load_books(path)
     # The books stay alive to the end and hold no cycles: keep the collector off them.
     gc.freeze()
+    # A report sealed with another key could not be verified with the books' key.
+    check_books_key(ring, recorded_keys(entries), str(key_path))
     if errors:
         for error in errors:
             source = error.source or {}

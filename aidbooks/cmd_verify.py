@@ -9,7 +9,8 @@ and the chain to the previous report (when it is beside this one or named with
 ``--previous``). With ``--ledger`` (and the fund's key, from the policy or
 ``$AIDBOOKS_KEY_FILE``) it makes the report again from the books and compares every
 byte, and checks the keyed seal on the books (without the key it checks the numbers
-and says the seal was not checked). See :mod:`aidbooks.reports.verify`.
+and says the seal was not checked; a report sealed before a rotation is checked with
+the retired key the key file keeps). See :mod:`aidbooks.reports.verify`.
 
 Prints every difference as ``REPORT_DIR/FILE: what differs``. Exit codes: 0 the
 report is genuine, 1 something differs, 2 unreadable input (no such folder, a
@@ -28,7 +29,7 @@ from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.fsutil import path_kind
-from aidbooks.plugins.keys import read_key_file
+from aidbooks.plugins.keys import read_key_ring
 from aidbooks.plugins.policy import load_policy
 from aidbooks.plugins.policy import policy_path_for
 from aidbooks.reports.history import read_history
@@ -64,7 +65,7 @@ def verify(report_dir: Path, ledger: str | None, previous: Path | None) -> None:
         policy = load_policy(policy_path_for(path))
         key_path = policy.key_path()
         # Without the key the numbers are still checked; only the seal is not.
-        key = read_key_file(key_path) if key_path.exists() else None
+        ring = read_key_ring(key_path) if key_path.exists() else None
         _progress(f"loading {path} ...")
         entries, errors, options = load_books(path)
         # The books stay alive to the end and hold no cycles: keep the collector off them.
@@ -77,7 +78,14 @@ def verify(report_dir: Path, ledger: str | None, previous: Path | None) -> None:
             )
             raise SystemExit(1)
         history = tuple(release.published() for release in read_history(path))
-        books = Books(entries, options, policy, key, history)
+        books = Books(
+            entries,
+            options,
+            policy,
+            ring.current if ring else None,
+            history,
+            ring.retired if ring else (),
+        )
     outcome = verify_folder(report_dir, books, previous, _progress)
     for difference in outcome.differences:
         click.echo(f"{report_dir}/{difference}")

@@ -21,7 +21,8 @@ An auditor with the books and the fund's key (``--ledger``):
 6. The seal: the keyed commitment to the books must match, so the books the
    auditor holds are the books the report was made from (any changed posting on
    or before the period's last day breaks it). Without the fund's key the numbers
-   are still checked, and the outcome says the seal was not.
+   are still checked, and the outcome says the seal was not. A report sealed
+   before a rotation is checked with the retired key the key file keeps.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ class Books:
     #: The books' release history (``published/``), where earlier reports are found
     #: whatever folder their public copies went to.
     history: tuple[Published, ...] = ()
+    #: The retired keys the key file keeps: a report sealed before a rotation is
+    #: checked with the key it was sealed with.
+    retired: tuple[bytes, ...] = ()
 
 
 @dataclass
@@ -247,9 +251,13 @@ def verify_folder(
     if books is None:
         note("numbers not checked against the books (use --ledger with the fund's key)")
         return outcome
-    if books.key is not None and manifest.books.key_id != key_id(books.key):
-        diff(f"{MANIFEST}: sealed with another key than the fund's key given here")
-        return outcome
+    key = books.key
+    if key is not None and manifest.books.key_id != key_id(key):
+        key = next((k for k in books.retired if key_id(k) == manifest.books.key_id), None)
+        if key is None:
+            diff(f"{MANIFEST}: sealed with another key than the fund's key given here")
+            return outcome
+        note("sealed with a key since retired, which the key file keeps")
     context: list[Published] = []
     for link in manifest.context:
         found = _find(link, folder, manifest.fund, None, books.history)
@@ -270,10 +278,10 @@ def verify_folder(
         manifest.languages,
         context,
     )
-    if books.key is None:
+    if key is None:
         note("the seal on the books was not checked (no key: set $AIDBOOKS_KEY_FILE)")
     else:
-        seal = commit_books(books.entries, period.end, books.key, period.label)
+        seal = commit_books(books.entries, period.end, key, period.label)
         if seal != manifest.books:
             diff(
                 f"{MANIFEST}: the seal on the books differs: these books are not the books "
@@ -290,8 +298,5 @@ def verify_folder(
         diff(f"{name}: not part of the report made again from the books")
     if manifest.fund != books.policy.fund.name:
         diff(f"{MANIFEST}: fund {manifest.fund!r} is not the fund of these books")
-    note(
-        "numbers checked against the books"
-        + ("" if books.key is None else ", and the seal")
-    )
+    note("numbers checked against the books" + ("" if key is None else ", and the seal"))
     return outcome
