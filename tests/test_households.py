@@ -283,3 +283,14 @@ def test_the_aid_page_lists_derived_codes_not_yet_linked(tmp_path: Path) -> None
         handle.write(link(derived, smallbooks.R1, "2025-02-06"))
     page = overview.build(loader.load_file(str(ledger)), ledger, policy)
     assert page.unlinked == ()
+
+
+def test_the_aid_page_puts_a_linked_family_near_its_cap_once(tmp_path: Path) -> None:
+    """80 + 520 in January to two codes of one family: 100% of the cap, one row."""
+    ledger = books(tmp_path)
+    with (ledger.parent / "codes.beancount").open("a") as handle:
+        handle.write(link(smallbooks.R1, smallbooks.R2, "2025-01-21"))
+    page = overview.build(loader.load_file(str(ledger)), ledger, Policy())
+    assert [(n.recipient, str(n.total), n.grants) for n in page.near_cap] == [
+        (smallbooks.R2, "600.00", 2)
+    ]
