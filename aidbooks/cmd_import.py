@@ -45,6 +45,8 @@ from aidbooks.books import ledger_path
 from aidbooks.books import load_books
 from aidbooks.importers.booking import AID_UNCATEGORIZED
 from aidbooks.importers.booking import CODES_FILE
+from aidbooks.importers.matching import Match
+from aidbooks.importers.matching import shown_path
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import label
 from aidbooks.importers.run import FileReport
@@ -89,7 +91,7 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     """The summary lines (no personal data: counts, reasons, line numbers, ids)."""
     out: list[str] = []
     for report in run.files:
-        out.extend(_file_summary(report, scanner, run.dry_run))
+        out.extend(_file_summary(report, scanner, run.dry_run, run))
     for path in run.unrecognised:
         out.append(f"{_display(path)}: not recognised, left alone")
     for error in run.refused:
@@ -97,9 +99,12 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     total_imported = sum(f.imported for f in run.files)
     total_dups = sum(f.duplicates for f in run.files)
     total_skipped = sum(len(f.skipped) + f.legs_skipped for f in run.files)
+    total_matched = sum(len(f.matched) for f in run.files)
     out.append(
         f"total: {run.rows} rows read, {total_imported} imported, "
-        f"{total_dups} duplicates, {total_skipped} skipped, "
+        f"{total_dups} duplicates, "
+        + (f"{total_matched} matched, " if total_matched else "")
+        + f"{total_skipped} skipped, "
         f"{sum(f.rejected_rows for f in run.files)} rejected"
     )
     if run.new_codes:
@@ -142,12 +147,19 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
     return out
 
 
-def _file_summary(report: FileReport, scanner: Scanner, dry_run: bool = False) -> list[str]:
+def _file_summary(
+    report: FileReport,
+    scanner: Scanner,
+    dry_run: bool = False,
+    run: ImportRun | None = None,
+) -> list[str]:
     name = _display(report.path)
+    matched = len(report.matched)
     out = [
         f"{name} ({report.importer.label}): {report.parsed.rows} rows read, "
         f"{report.imported} imported, {report.duplicates} duplicates, "
-        f"{len(report.skipped) + report.legs_skipped} skipped"
+        + (f"{matched} matched, " if matched else "")
+        + f"{len(report.skipped) + report.legs_skipped} skipped"
     ]
     by_reason: dict[str, list[int]] = defaultdict(list)
     for skip in report.skipped:
@@ -176,6 +188,8 @@ def _file_summary(report: FileReport, scanner: Scanner, dry_run: bool = False) -
         where = f"{name}:{item.lineno}" if item.lineno else name
         fix = item.fix[:1].upper() + item.fix[1:]
         out.append(f"  rejected: {where}: {item.what}. {fix}.")
+    if run is not None:
+        out.extend(_match_lines(report, run))
     folded = report.legs_skipped + report.legs_rejected
     if folded:
         out.append(
@@ -188,6 +202,64 @@ def _file_summary(report: FileReport, scanner: Scanner, dry_run: bool = False) -
         out.append(f"  balance: {where}: {item.what}. {fix}.")
     out.extend(_balance_lines(report, dry_run))
     return out
+
+
+def _match_lines(report: FileReport, run: ImportRun) -> list[str]:
+    """The rows that entries written by hand match: what became of each, and how
+    to make a match permanent or settle one that is not unique. Only line numbers,
+    ``file:line`` of the books and ids that passed the importer's checks."""
+    out: list[str] = []
+    books = run.books_dir
+    attaching = {id(m) for matches in run.attaching.values() for m in matches}
+    unattachable = {id(m) for m in run.unattachable}
+    waiting = 0
+    for match in sorted(report.matches, key=lambda m: m.lineno):
+        key = f"{match.prefix}-id"
+        found = match.found
+        if found is None:
+            out.append(f"  line {match.lineno}: not imported: {_unsettled(match, books)}")
+            continue
+        place = f"{shown_path(found.filename, books)}:{found.lineno}"
+        if id(match) in attaching:
+            line = run.moved.get((found.filename, found.lineno), found.lineno)
+            place = f"{shown_path(found.filename, books)}:{line}"
+            verb = "would attach" if run.dry_run else "attached"
+            out.append(f"  line {match.lineno}: {verb} {key} to {place}")
+        elif id(match) in unattachable:
+            out.append(
+                f"  line {match.lineno}: matches {place} (a file outside the books' "
+                f'folder: add {key}: "{match.id}" to that entry by hand)'
+            )
+        else:
+            out.append(f"  line {match.lineno}: matches {place}")
+            waiting += 1
+    if waiting:
+        out.append(
+            "    entered by hand already, so not added; to write the export's id onto "
+            "such an entry (the next import then finds it), import with --attach "
+            '(on Fava\'s Import page: untick "duplicate" on the entry, then save)'
+        )
+    return out
+
+
+def _unsettled(match: Match, books: Path) -> str:
+    """Why a row several hand entries (or rows) share is not imported, and the fix."""
+    key = f"{match.prefix}-id"
+    places = ", ".join(
+        f"{shown_path(c.filename, books)}:{c.lineno}" for c in match.candidates
+    )
+    if len(match.candidates) > 1:
+        what = f"{len(match.candidates)} entries written by hand match it ({places})"
+        fix = f'add {key}: "{match.id}" to the one that records this row'
+    else:
+        what = (
+            f"the entry written by hand at {places} matches another row of this import too"
+        )
+        fix = f'add {key}: "{match.id}" to it if it records this row'
+    return (
+        f"{what}, and nothing is guessed. {fix[:1].upper()}{fix[1:]} (if none does, "
+        "write the row in books/ with that line), then import again"
+    )
 
 
 def _balance_lines(report: FileReport, dry_run: bool = False) -> list[str]:
@@ -275,6 +347,7 @@ def import_files(
     only: Mapping[Path, frozenset[str]] | None = None,
     before_write: Callable[[ImportRun], None] | None = None,
     terminal: bool = False,
+    attach: bool = False,
 ) -> ImportRun:
     """The import pipeline, as ``aidbooks import`` runs it (Fava's Import page too).
 
@@ -292,6 +365,8 @@ def import_files(
       before_write: Called with the booked run under the lock, before anything is
         written; it may raise to write nothing.
       terminal: Show progress on stderr for large files.
+      attach: Write the id of each row that one entry written by hand matches
+        onto that entry (``--attach``; of a file in ``only``, the rows sent).
 
     Returns:
       The run (its summary: :func:`summary`). When :attr:`ImportRun.nothing_readable`,
@@ -301,7 +376,7 @@ def import_files(
       AidbooksError: an unusable policy, key, ledger or file (nothing is written).
     """
     settings = _settings(ledger)
-    run = ImportRun(settings, ledger, dry_run, since=since, only=only)
+    run = ImportRun(settings, ledger, dry_run, since=since, only=only, attach=attach)
     run.collect(paths)
     run.check_ledger()
     run.parse()
@@ -312,6 +387,7 @@ def import_files(
         progress = terminal and run.rows >= PROGRESS_ROWS
         if progress:
             click.echo("Loading the books…", err=True)
+        run.note_books()  # an attach refuses a file changed after this
         # the import reads the books and reports nothing on them: unchecked is enough
         entries, _errors, _options = load_books(ledger, checks=False)
         if progress:
@@ -349,13 +425,28 @@ def import_files(
     help="Import only rows dated on or after DATE (YYYY-MM-DD); earlier rows are "
     "listed as skipped.",
 )
+@click.option(
+    "--attach",
+    is_flag=True,
+    help="Write the id of each row that matches an entry written by hand onto that "
+    "entry, so the next import finds it.",
+)
 def import_(
-    paths: tuple[Path, ...], ledger_arg: str | None, dry_run: bool, since: str | None
+    paths: tuple[Path, ...],
+    ledger_arg: str | None,
+    dry_run: bool,
+    since: str | None,
+    attach: bool,
 ) -> None:
     """Import platform exports (FILE or DIR...) into the books."""
     ledger = ledger_path(ledger_arg)
     run = import_files(
-        ledger, paths, dry_run=dry_run, since=_since(since), terminal=sys.stderr.isatty()
+        ledger,
+        paths,
+        dry_run=dry_run,
+        since=_since(since),
+        terminal=sys.stderr.isatty(),
+        attach=attach,
     )
     if run.nothing_readable:
         for error in run.refused:

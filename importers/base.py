@@ -26,6 +26,14 @@ entry, and what it saves goes through ``aidbooks import``'s pipeline, which
 declares them itself (:mod:`aidbooks.fava_import`). ``deduplicate`` does nothing
 more: beangulp's default fuzzy matching (same amount within two days) would hide
 real donations of equal size.
+
+A row that an entry written by hand already records (:mod:`.matching`: the same
+amount on the money account, a few days apart, no platform id) is not a new
+entry: ``extract`` returns the entry it would be marked as a duplicate
+(``__duplicate__``, beangulp's mark, holding the hand entry's ``file:line``), so
+Fava's Import page shows it as one and leaves it out when saving. Sent anyway
+(the treasurer unticks it), saving writes its id onto the hand entry instead of
+adding it (:mod:`aidbooks.fava_import`).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from aidbooks.importers.booking import Session
 from aidbooks.importers.booking import Source
 from aidbooks.importers.csvread import HEAD_BYTES
 from aidbooks.importers.csvread import read_text
+from aidbooks.importers.matching import where
 from aidbooks.importers.money import MoneyError
 from aidbooks.importers.money import parse_amount
 from aidbooks.importers.records import ImportFileError
@@ -180,8 +189,10 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
             keys.recorded_keys(existing),
             None if key_file is None else str(key_file),
         )
-        session = Session(self.settings, BookState.from_entries(existing))
+        money = (self.source.money_account,)
+        session = Session(self.settings, BookState.from_entries(existing, money))
         booked = session.book(parsed, self.source, filepath)
+        session.settle()
         for item in booked.problems:
             log.warning(
                 "%s:%s: %s. %s.", Path(filepath).name, item.lineno, item.what, item.fix
@@ -195,9 +206,16 @@ class ExportImporter(beangulp.Importer):  # type: ignore[misc]
                 label(change.before),
                 label(change.after),
             )
+        entries: list[data.Directive] = list(booked.entries)
+        for match in booked.matches:
+            # beangulp's mark of a duplicate; Fava shows the entry as one
+            match.entry.meta["__duplicate__"] = ", ".join(
+                where(c, self.settings.books_dir) for c in match.candidates
+            )
+            entries.append(match.entry)
         if not self.declares:
-            return list(booked.entries)
-        return [*declarations(session, filepath), *booked.entries]
+            return entries
+        return [*declarations(session, filepath), *entries]
 
     def deduplicate(self, entries: data.Entries, existing: data.Entries) -> None:
         """Nothing to do: :meth:`extract` already left out rows already in the books."""

@@ -59,6 +59,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Container
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -70,6 +71,9 @@ from typing import Any
 from beancount.core import data
 from beancount.core.amount import Amount
 
+from aidbooks.importers.matching import Candidate
+from aidbooks.importers.matching import HandIndex
+from aidbooks.importers.matching import Match
 from aidbooks.importers.money import MoneyError
 from aidbooks.importers.money import check_magnitude
 from aidbooks.importers.records import ZERO
@@ -99,6 +103,8 @@ NOBODY = frozenset(
 TOTAL_PRICE = "__total_price__"
 #: Where `aidbooks import` declares the recipient codes it derives.
 CODES_FILE = "imports/codes.beancount"
+#: Why a row of a file saved on Fava's Import page is skipped when it was not sent.
+LEFT_OUT = "left out on Fava's Import page"
 
 _ID_META = re.compile(r"([a-z][a-z0-9]*)-(id(?:-\d+)?|source)")
 #: A platform id or reference that can be a stable key: one token of ASCII letters,
@@ -152,6 +158,8 @@ class BookState:
       opened: accounts with an ``open`` directive -> its date.
       currencies: accounts whose ``open`` names currencies -> those currencies.
       first_open: the earliest ``open`` date (new accounts are opened then).
+      hand: the transactions without a platform id on the money accounts
+        ``from_entries`` was given (:mod:`.matching`).
       donors: every ``donor:`` code in the books (a code a retired key derived is
         kept for its donor, see :meth:`Session._donor`).
     """
@@ -162,18 +170,25 @@ class BookState:
     opened: dict[str, dt.date] = field(default_factory=dict)
     currencies: dict[str, frozenset[str]] = field(default_factory=dict)
     first_open: dt.date | None = None
+    hand: HandIndex = field(default_factory=HandIndex)
     donors: set[str] = field(default_factory=set)
 
     @classmethod
-    def from_entries(cls, entries: Iterable[data.Directive]) -> BookState:
+    def from_entries(
+        cls, entries: Iterable[data.Directive], hand_accounts: Collection[str] = ()
+    ) -> BookState:
         """Index the books' platform ids, declared and donor codes, open accounts."""
-        state = cls()
+        state = cls(hand=HandIndex(hand_accounts))
         ids = state.ids
+        hand = state.hand.note if hand_accounts else None
         for entry in entries:
             if isinstance(entry, data.Transaction):
                 meta = entry.meta
-                if len(meta) <= 3:  # filename, lineno, __tolerances__: nothing to index
+                if len(meta) <= 3:  # filename, lineno, __tolerances__: no platform id
+                    if hand is not None:
+                        hand(entry)
                     continue
+                by_hand = hand is not None
                 for key, value in meta.items():
                     if key[0] == "_" or not isinstance(value, str):
                         continue
@@ -187,6 +202,9 @@ class BookState:
                             state.sources.setdefault(prefix, set()).add(value)
                         else:
                             ids.setdefault(prefix, {})[value] = meta.get(f"{prefix}-status")
+                            by_hand = False
+                if by_hand and hand is not None:
+                    hand(entry)
             elif isinstance(entry, data.Open):
                 state.opened[entry.account] = entry.date
                 if entry.currencies:
@@ -233,6 +251,8 @@ class Booked:
     legs_imported: int = 0
     legs_skipped: int = 0
     legs_rejected: int = 0
+    #: Rows that entries written by hand match (not imported; :mod:`.matching`).
+    matches: list[Match] = field(default_factory=list)
 
 
 class Session:
@@ -260,6 +280,10 @@ class Session:
         self._machine: dict[str, bool] = {}
         #: account not opened in the books -> (first use, its currencies "EUR,USD")
         self.new_accounts: dict[str, tuple[dt.date, str]] = {}
+        self.match_days = settings.policy.imports.match_days
+        #: hand entry -> the rows of this session that match it
+        self._claims: dict[Candidate, int] = {}
+        self.matches: list[Match] = []
 
     # -- codes ----------------------------------------------------------------------
 
@@ -307,8 +331,15 @@ class Session:
         source: Source,
         filename: str,
         progress: Callable[[int], None] | None = None,
+        only: Collection[str] | None = None,
     ) -> Booked:
-        """Turn a file's records into new entries; count duplicates and conflicts."""
+        """Turn a file's records into new entries; count duplicates and conflicts.
+
+        Args:
+          only: The ids of the rows to import (Fava's Import page: the entries
+            sent); the file's other rows are listed as left out, unless a hand
+            entry matches them (the page showed them as its duplicates).
+        """
         out = Booked(problems=list(parsed.problems))
         namespace = self.state.ids.setdefault(source.prefix, {})
         sources = self.state.sources.setdefault(source.prefix, set())
@@ -331,6 +362,7 @@ class Session:
             step += 1
             if progress is not None and step % 1000 == 0:
                 progress(1000)
+            sent = only is None or record.id in only
             if record.extra_ids:  # rows folded into this one go where it goes
                 before = (
                     len(out.entries),
@@ -338,7 +370,9 @@ class Session:
                     len(out.skipped),
                     len(out.problems),
                 )
-                self._book_one(record, source, filename, start, namespace, sources, out)
+                self._book_one(
+                    record, source, filename, start, namespace, sources, out, sent
+                )
                 legs = len(record.extra_ids)
                 if len(out.entries) > before[0]:
                     out.legs_imported += legs
@@ -349,7 +383,7 @@ class Session:
                 elif len(out.problems) > before[3]:
                     out.legs_rejected += legs
                 continue
-            self._book_one(record, source, filename, start, namespace, sources, out)
+            self._book_one(record, source, filename, start, namespace, sources, out, sent)
         if progress is not None:
             progress(step % 1000)
         return out
@@ -363,23 +397,51 @@ class Session:
         namespace: dict[str, str | None],
         sources: set[str],
         out: Booked,
+        sent: bool = True,
     ) -> None:
-        """Book one record into ``out`` (an entry, a duplicate, a skip or a problem)."""
-        if self._seen(record, namespace, sources, source.prefix, out):
+        """Book one record into ``out``: an entry, a duplicate, a skip, a problem or
+        a match (a hand entry is this row already).
+
+        A row not ``sent`` (left out on Fava's Import page) is only ever a match or
+        listed as left out: whatever else it would be is not reported.
+        """
+        into = out if sent else Booked()
+        entry = self._checked(record, source, filename, start, namespace, sources, into)
+        if entry is not None and self._matched(record, entry, source, namespace, out, sent):
             return
+        if not sent:
+            out.skipped.append(Skip(record.lineno, LEFT_OUT))
+            return
+        if entry is not None:
+            self._add(entry, record, source, namespace, sources, out)
+
+    def _checked(
+        self,
+        record: Record,
+        source: Source,
+        filename: str,
+        start: dt.date | None,
+        namespace: dict[str, str | None],
+        sources: set[str],
+        out: Booked,
+    ) -> data.Transaction | None:
+        """The entry a record becomes, or None once ``out`` says why it is not one
+        (a duplicate, a skip or a problem)."""
+        if self._seen(record, namespace, sources, source.prefix, out):
+            return None
         if start is not None and record.date < start:
             out.skipped.append(
                 Skip(record.lineno, f"dated before the books begin ({start.isoformat()})")
             )
-            return
+            return None
         if record.net == ZERO and record.fee == ZERO and record.kind != Kind.CONVERSION:
             out.skipped.append(Skip(record.lineno, "no money moved"))
-            return
+            return None
         try:
             entry = self._entry(record, source, filename)
         except _RowError as exc:
             out.problems.append(Problem(record.lineno, exc.what, exc.fix))
-            return
+            return None
         hit = (
             self._scan(entry)
             or self._odd_token(record)
@@ -388,7 +450,75 @@ class Session:
         )
         if hit:
             out.problems.append(Problem(record.lineno, *hit))
-            return
+            return None
+        return entry
+
+    def _matched(
+        self,
+        record: Record,
+        entry: data.Transaction,
+        source: Source,
+        namespace: dict[str, str | None],
+        out: Booked,
+        sent: bool,
+    ) -> bool:
+        """True if hand entries match the row (noted in ``out``; see :mod:`.matching`).
+
+        Only a row that would be imported is matched: its id and everything it
+        would write passed the checks. A matched row counts as in the books for
+        the rest of the session, so the same row in an overlapping export is its
+        duplicate.
+        """
+        hand = self.state.hand
+        if not hand or record.extra_ids or record.kind == Kind.CONVERSION or not record.net:
+            return False
+        account = record.money_account or source.money_account
+        found = hand.near(
+            account, record.net, record.currency, record.date, self.match_days
+        )
+        if not found:
+            return False
+        status = entry.meta.get(f"{source.prefix}-status")
+        match = Match(
+            record.lineno,
+            source.prefix,
+            record.id,
+            status if isinstance(status, str) else None,
+            tuple(found),
+            entry,
+            sent,
+        )
+        for candidate in found:
+            self._claims[candidate] = self._claims.get(candidate, 0) + 1
+        out.matches.append(match)
+        self.matches.append(match)
+        namespace[record.id] = record.status_token
+        return True
+
+    def settle(self) -> None:
+        """Decide every match of the session, once all its files are booked.
+
+        A row is its hand entry only when it has one candidate and no other row
+        of the session matches that candidate; otherwise nothing is guessed
+        (:attr:`~.matching.Match.found` stays None, :attr:`~.matching.Match.rivals`
+        counts the other rows).
+        """
+        for match in self.matches:
+            claims = sum(self._claims[c] for c in match.candidates)
+            match.rivals = claims - len(match.candidates)
+            unique = len(match.candidates) == 1 and match.rivals == 0
+            match.found = match.candidates[0] if unique else None
+
+    def _add(
+        self,
+        entry: data.Transaction,
+        record: Record,
+        source: Source,
+        namespace: dict[str, str | None],
+        sources: set[str],
+        out: Booked,
+    ) -> None:
+        """Add an accepted entry to ``out`` and to what the session knows."""
         self._accept(entry, record, source)
         namespace[record.id] = record.status_token
         behind = record.meta.get(f"{source.prefix}-source")

@@ -20,6 +20,12 @@ fingerprint of the key in use: ``custom "aid-key"``), accounts the books lack to
 or, once any aidbooks command has opened them again, completely imported
 (:mod:`aidbooks.plugins.writer`).
 
+A row that an entry written by hand already records is not imported
+(:mod:`aidbooks.importers.matching`); with :attr:`ImportRun.attach` its id is
+written onto that entry, in its own file, in the same commit. The file must be as
+it was when the books were loaded (:meth:`ImportRun.note_books`), else nothing is
+written.
+
 Before booking a row, :meth:`ImportRun.book` compares the key with the one the
 books record (:func:`aidbooks.plugins.keys.check_books_key`): another key would
 give every family a new code, so it stops the import with one line, before
@@ -50,6 +56,10 @@ from aidbooks.importers.booking import CODES_FILE
 from aidbooks.importers.booking import BookState
 from aidbooks.importers.booking import Changed
 from aidbooks.importers.booking import Session
+from aidbooks.importers.matching import AttachError
+from aidbooks.importers.matching import Match
+from aidbooks.importers.matching import attach_lines
+from aidbooks.importers.matching import shown_path
 from aidbooks.importers.records import ImportFileError
 from aidbooks.importers.records import Parsed
 from aidbooks.importers.records import Problem
@@ -105,25 +115,42 @@ class FileReport:
     asserted: list[tuple[dt.date, str, Decimal]] = field(default_factory=list)
     #: Currencies whose stated balance the books already assert on that date.
     already_asserted: list[str] = field(default_factory=list)
+    #: Rows that entries written by hand match (none of them imported).
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def matched(self) -> list[Match]:
+        """Rows that one hand entry records (not imported: it is in the books)."""
+        return [m for m in self.matches if m.found is not None]
+
+    @property
+    def unsettled(self) -> list[Match]:
+        """Rows that several hand entries match, or whose hand entry another row
+        matches too: not imported, nothing guessed; the treasurer decides."""
+        return [m for m in self.matches if m.found is None]
 
     @property
     def rejected_rows(self) -> int:
         """Rows not imported because they are unreadable or refused (with the
-        conversion rows folded into them), or changed in a way the books do not
-        show: with the imported, duplicate and skipped rows, every row read."""
+        conversion rows folded into them), changed in a way the books do not
+        show, or matched by more than one hand entry: with the imported,
+        duplicate, matched and skipped rows, every row read."""
         return (
             len(self.problems)
             + self.legs_rejected
             + sum(1 for c in self.changed if c.needs_action)
+            + len(self.unsettled)
         )
 
     @property
     def rejected(self) -> int:
         """Rows that need the treasurer: unreadable, refused, changed in a way the
-        books do not show, or where the export's balance column breaks."""
+        books do not show, matched by more than one hand entry, or where the
+        export's balance column breaks."""
         return (
             len(self.problems)
             + sum(1 for c in self.changed if c.needs_action)
+            + len(self.unsettled)
             + len(self.parsed.discrepancies)
         )
 
@@ -138,8 +165,12 @@ class ImportRun:
     #: ``--since``: rows dated earlier are listed as skipped, not imported.
     since: dt.date | None = None
     #: For some files, the ids of the rows to import; the file's other rows are
-    #: listed as skipped (Fava's Import page: rows the treasurer left out).
+    #: listed as skipped (Fava's Import page: rows the treasurer left out), or as
+    #: matches when a hand entry records them.
     only: Mapping[Path, frozenset[str]] | None = None
+    #: ``--attach``: write the ids of rows matched to hand entries onto them (only
+    #: rows that were sent, when :attr:`only` names some).
+    attach: bool = False
     files: list[FileReport] = field(default_factory=list)
     unrecognised: list[Path] = field(default_factory=list)
     #: Files found in a folder that cannot be imported at all, with the reason.
@@ -153,6 +184,17 @@ class ImportRun:
     new_accounts: list[str] = field(default_factory=list)
     #: target file -> the new transactions booked for it (what :attr:`pending` renders)
     booked: dict[str, list[data.Transaction]] = field(default_factory=dict)
+    #: file of the books (relative, ``/``-separated) -> the matches whose ids are
+    #: attached to its hand entries
+    attaching: dict[str, list[Match]] = field(default_factory=dict)
+    #: Matches --attach cannot write: the hand entry is in a file outside the
+    #: books' folder (the summary says to add the id by hand).
+    unattachable: list[Match] = field(default_factory=list)
+    #: (hand entry's file, its header line) -> the header's line once attached
+    moved: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: The books' ledger files before they were loaded (relative path -> stat),
+    #: so an attach never writes over a file changed since (:meth:`note_books`).
+    files_seen: dict[str, tuple[int, int, int]] | None = None
     #: The key's fingerprint, recorded in :data:`CODES_FILE` because the books
     #: recorded none yet (books made before keys were recorded).
     recorded_key: str | None = None
@@ -276,16 +318,18 @@ class ImportRun:
         keys.check_books_key(
             self.settings.ring, history, None if key_file is None else str(key_file)
         )
-        session = Session(self.settings, BookState.from_entries(entries))
+        if self.files_seen is None:
+            self.note_books()
+        money = {report.importer.source.money_account for report in self.files}
+        session = Session(self.settings, BookState.from_entries(entries, money))
         self.session = session
         by_target: dict[str, list[data.Transaction]] = {}
         for report in self.files:
             source = report.importer.source
             if self.since is not None:
                 _before_since(report.parsed, self.since)
-            if self.only is not None and report.path in self.only:
-                _only(report.parsed, self.only[report.path])
-            booked = session.book(report.parsed, source, str(report.path), progress)
+            only = self.only.get(report.path) if self.only is not None else None
+            booked = session.book(report.parsed, source, str(report.path), progress, only)
             report.imported = len(booked.entries) + booked.legs_imported
             report.legs_skipped = booked.legs_skipped
             report.legs_rejected = booked.legs_rejected
@@ -295,9 +339,13 @@ class ImportRun:
             report.changed = booked.changed
             report.to_categorise = booked.to_categorise
             report.grants_to_categorise = booked.grants_to_categorise
+            report.matches = booked.matches
             by_target.setdefault(f"imports/{source.target}.beancount", []).extend(
                 booked.entries
             )
+        session.settle()
+        if self.attach:
+            self._plan_attach(session.matches)
         for target, new in by_target.items():
             if not new:
                 continue
@@ -380,6 +428,8 @@ class ImportRun:
             redated = self._redated(session.redate)
             if redated is not None:
                 contents[CODES_FILE] = redated
+        for relative, matches in sorted(self.attaching.items()):
+            contents[relative] = self._attached(relative, matches)
         rest = sorted(t for t in self.pending if t not in (CODES_FILE, ACCOUNTS_FILE))
         for target in [CODES_FILE, ACCOUNTS_FILE, *rest]:
             text = self.pending.get(target)
@@ -414,6 +464,76 @@ class ImportRun:
             # Watchers (Fava) follow the files already included, so the main
             # file's time is renewed: it now includes more.
             os.utime(self.ledger)
+
+    def note_books(self) -> None:
+        """Note each ledger file of the books (``*.beancount`` under the main file's
+        folder) as it is now: call it before the books are loaded. An attach
+        writes only into a file that is still exactly as noted (its size, time
+        and inode): one changed since — by an editor, by Fava — is refused."""
+        seen: dict[str, tuple[int, int, int]] = {}
+        for root, dirs, names in os.walk(self.books_dir):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "downloads"]
+            for name in names:
+                if not name.endswith(".beancount") or name.startswith("."):
+                    continue
+                path = Path(root) / name
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                relative = path.relative_to(self.books_dir).as_posix()
+                seen[relative] = (info.st_mtime_ns, info.st_size, info.st_ino)
+        self.files_seen = seen
+
+    def _plan_attach(self, matches: Iterable[Match]) -> None:
+        """Which hand entries get which row's id (``--attach``): the rows matched
+        to exactly one hand entry, that were sent, in a file of the books."""
+        for match in matches:
+            found = match.found
+            if found is None or not match.sent:
+                continue
+            relative = shown_path(found.filename, self.books_dir)
+            if self.files_seen is None or relative not in self.files_seen:
+                self.unattachable.append(match)
+                continue
+            self.attaching.setdefault(relative, []).append(match)
+
+    def _attached(self, relative: str, matches: list[Match]) -> str:
+        """The text of a file of the books with the matched rows' ids attached.
+
+        Raises:
+          ImportFileError: the file changed since the books were loaded, or cannot
+            be read (nothing is written).
+        """
+        path = self.books_dir / relative
+        changed = ImportFileError(
+            "changed since the books were loaded, so no id was attached to it",
+            "import again; nothing was written",
+            str(path),
+        )
+        try:
+            info = path.stat()
+            text = read_regular_bytes(path).decode("utf-8")
+        except FileNotFoundError:
+            raise changed from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+            raise ImportFileError(
+                f"cannot be read ({reason})", "nothing was written", str(path)
+            ) from None
+        seen = (self.files_seen or {}).get(relative)
+        if seen != (info.st_mtime_ns, info.st_size, info.st_ino):
+            raise changed
+        places = []
+        for match in matches:
+            assert match.found is not None  # _plan_attach keeps found ones only
+            places.append((match.found, match.metadata()))
+        try:
+            new, moved = attach_lines(text, places)
+        except AttachError:
+            raise changed from None
+        self.moved.update(moved)
+        return new
 
     def _current(self, target: str) -> str | None:
         """The text of a file the import appends to (None if it does not exist).
@@ -457,17 +577,6 @@ def _before_since(parsed: Parsed, since: dt.date) -> None:
             parsed.skipped.append(Skip(record.lineno, reason))
         else:
             kept.append(record)
-    parsed.records = kept
-
-
-def _only(parsed: Parsed, ids: frozenset[str]) -> None:
-    """Move the records whose id is not in ``ids`` to the skipped rows."""
-    kept = []
-    for record in parsed.records:
-        if record.id in ids:
-            kept.append(record)
-        else:
-            parsed.skipped.append(Skip(record.lineno, "left out on Fava's Import page"))
     parsed.records = kept
 
 

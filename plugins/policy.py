@@ -56,6 +56,7 @@ valid policy. The fullest form::
     bank_account = "Assets:Bank:Checking"
     venmo_timezone = "UTC"            # Venmo's personal statement does not say
     paypal_date_order = ""            # "MDY" or "DMY" when a file cannot tell
+    match_days = 3                    # a row matches a hand entry this many days away
 
     [imports.mapped.gofundme]         # a column-mapped CSV export
     channel = "GoFundMe"
@@ -386,6 +387,9 @@ class ImportsSection(_Section):
     bank_account: str = "Assets:Bank:Checking"
     venmo_timezone: str = "UTC"
     paypal_date_order: Literal["", "MDY", "DMY"] = ""
+    #: A row matches a transaction written by hand (no platform id, the same
+    #: amount on the same money account) dated at most this many days from it.
+    match_days: int = Field(default=3, ge=0, le=31)
     mapped: dict[str, MappedSource] = Field(default_factory=dict)
 
     @field_validator("bank_account")

@@ -37,8 +37,11 @@ from aidbooks.plugins.fsutil import recover
 LOCK_NAME = ".aidbooks-import.lock"
 #: The journal of a multi-file write, in the folder of the main ledger file.
 JOURNAL_NAME = ".aidbooks-import.journal"
-#: Folders (under the books) a multi-file write stages files in.
-WRITTEN_FOLDERS = ("imports",)
+#: Folders (under the books) a multi-file write stages files in: ``imports/``, and
+#: ``books/``, where ``aidbooks import --attach`` writes ids onto hand entries. (A
+#: hand entry in another folder gets its staged copy there; one a crash leaves
+#: before the commit point is a hidden ``.tmp`` file nothing includes.)
+WRITTEN_FOLDERS = ("imports", "books")
 DEFAULT_TIMEOUT = 60.0
 
 
