@@ -11,9 +11,10 @@ outside them:
     is not the books' operating currency, the key file is configured inside the
     books folder.
 ``secrets``
-    a file that is an aidbooks key (64 hex characters) or the configured key file
-    lies inside the books folder or is tracked by git (``git ls-files`` of the
-    repository holding the books); the key file is readable by other users. A
+    a file that is an aidbooks key (64 hex characters, maybe followed by the
+    retired keys a rotation keeps) or the configured key file lies inside the books
+    folder or is tracked by git (``git ls-files`` of the repository holding the
+    books); the key file is readable by other users. A
     missing key file is not a finding: an auditor checks the books without the key.
 ``published``
     the release history (``published/`` beside the main file, see
@@ -49,6 +50,7 @@ from typing import Any
 from beancount.core import data
 
 from aidbooks.plugins import accounts
+from aidbooks.plugins import keys
 from aidbooks.plugins.errors import AidbooksError
 from aidbooks.plugins.pii import Scanner
 from aidbooks.plugins.pii import describe
@@ -189,17 +191,23 @@ def _inside(path: Path, folder: Path) -> bool:
 # ------------------------------------------------------------------------ secrets
 
 _HEX = re.compile(rb"[0-9a-fA-F]{64}")
-_KEY_SIZES = range(64, 80)  # 64 hex characters, maybe a newline or two
+_KEY_SIZES = range(64, keys.KEY_FILE_LIMIT + 1)
 
 
 def looks_like_key(path: Path) -> bool:
-    """True for a small file holding exactly 64 hex characters (an aidbooks key)."""
+    """True for an aidbooks key file: 64 hex characters, maybe followed by the
+    ``retired`` keys a rotation keeps (:func:`aidbooks.plugins.keys.parse_key_ring`)."""
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode) or st.st_size not in _KEY_SIZES:
             return False
-        return _HEX.fullmatch(path.read_bytes().strip()) is not None
-    except OSError:
+        with path.open("rb") as handle:
+            if not _HEX.fullmatch(handle.read(64)):  # a key file begins with its key
+                return False
+            handle.seek(0)
+            text = handle.read().decode("ascii")
+        return keys.parse_key_ring(text) is not None
+    except (OSError, UnicodeDecodeError):
         return False
 
 

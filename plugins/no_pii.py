@@ -66,6 +66,8 @@ from beancount.core import data
 
 from aidbooks.plugins import accounts
 from aidbooks.plugins.errors import RuleError
+from aidbooks.plugins.keys import AID_KEY
+from aidbooks.plugins.keys import FINGERPRINT
 from aidbooks.plugins.pii import CODES_ONLY
 from aidbooks.plugins.pii import describe
 from aidbooks.plugins.policy import Policy
@@ -174,6 +176,8 @@ class _Check:
                 if isinstance(raw, str) and value.dtype is str:
                     if CODES_ONLY.fullmatch(raw):  # declarations: the common case
                         continue
+                    if entry.type == AID_KEY and FINGERPRINT.fullmatch(raw):
+                        continue  # hex digits, never a person's (16 digits: a "card")
                     kinds = self.text(raw)
                 elif isinstance(raw, Decimal):
                     kinds = scanner.kinds(str(raw))
