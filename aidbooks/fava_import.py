@@ -17,6 +17,15 @@ for the transactions extracted from an export in one of Fava's import folders:
   when the books agree;
 * only the rows whose entries were sent are imported: an entry marked "ignore
   duplicate" in the dialog is not sent, and its row is listed as left out;
+* a row that an entry written by hand already records
+  (:mod:`aidbooks.importers.matching`) is shown by the page as a duplicate of that
+  entry (``__duplicate__``, beangulp's mark) and is never added. Saved as shown
+  (not sent), it is listed as ``line N: matches books/FILE:LINE``, as ``aidbooks
+  import`` lists it; sent anyway — the treasurer unticked "duplicate", a
+  deliberate act for that one row — its id is written onto the hand entry, as
+  ``aidbooks import --attach`` writes it (``line N: attached <prefix>-id to …``),
+  and the next extract finds nothing left of it. A row several hand entries
+  match is never guessed at: listed, sent or not;
 * an entry changed in the dialog (account, flag, amount, narration, metadata) is
   refused and nothing is written: the books hold what the export says, and
   categorising is done in the books afterwards (Fava's editor), as after
@@ -134,12 +143,14 @@ def save(ledger: Any, exports: dict[Path, list[data.Transaction]]) -> str:
         _refuse_changed(run, exports)
 
     try:
-        run = import_files(main, list(exports), only=only, before_write=unchanged)
+        run = import_files(
+            main, list(exports), only=only, before_write=unchanged, attach=True
+        )
     except AidbooksError as exc:
         raise SaveRefused(exc.line()) from None
     if run.nothing_readable:
         raise SaveRefused("; ".join(refusal(error) for error in run.refused))
-    for target in run.written:
+    for target in [*run.written, *run.attaching]:
         ledger.watcher.notify(main.parent / target)
     ledger.watcher.notify(main)
     return notification(summary(run, run.settings.scanner))
@@ -197,6 +208,10 @@ def _refuse_changed(run: ImportRun, exports: dict[Path, list[data.Transaction]])
             row = _row_id(entry)
             if row is not None:
                 booked[str(entry.meta.get("filename")), row] = entry
+    for report in run.files:  # a matched row sent: attached, so as extracted too
+        for match in report.matches:
+            if match.sent:
+                booked[str(match.entry.meta.get("filename")), match.id] = match.entry
     for path, entries in exports.items():
         for entry in entries:
             row = _row_id(entry)

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from aidbooks.cmd_import import import_files
 from aidbooks.cmd_import import summary
 from aidbooks.fava_import import notification
+from aidbooks.plugins import codes
 from tests.helpers import invoke
 from tests.importing import DATA
 from tests.importing import personal_strings
@@ -301,3 +302,120 @@ def test_rows_left_out_are_listed_by_the_pipeline(
     assert notification(lines).startswith(
         "total: 15 rows read, 1 imported, 0 duplicates, 14 skipped"
     )
+
+
+#: A bank export in the Chase CSV layout: a Zelle grant the treasurer also wrote
+#: by hand (line 2), and a Zelle donation (line 3).
+BANK_CSV = (
+    "Details,Posting Date,Description,Amount,Type,Balance,Check or Slip #\n"
+    'DEBIT,05/06/2025,"Zelle payment to RECIPIENT QUILLON JPM99A1B2C30",-250.00,'
+    "QUICKPAY_DEBIT, ,,\n"
+    'CREDIT,05/03/2025,"Zelle payment from DONOR PELLAMY WFCT0ZZZ9999",75.00,'
+    "QUICKPAY_CREDIT, ,,\n"
+)
+#: The code on the family's card (declared in the books' codes file).
+CARD = codes.code_from_int("recipient", 20250505)
+HAND_GRANT = f"""
+2025-05-05 * "Rent assistance"
+  Expenses:Aid:Rent          250.00 USD
+    recipient: "{CARD}"
+  Assets:Bank:Checking
+"""
+
+
+def books_with_a_hand_grant(folder: Path, key: Path, runner: CliRunner) -> tuple[Path, int]:
+    """Books whose books/grants.beancount holds :data:`HAND_GRANT`, with
+    :data:`BANK_CSV` in downloads/; (the main file, the grant's header line)."""
+    main = make_books(folder, key, runner)
+    with (folder / "codes.beancount").open("a") as handle:
+        handle.write(f'\n2025-01-01 custom "aid-recipient" "{CARD}"\n')
+    grants = folder / "books" / "grants.beancount"
+    line = grants.read_text().count("\n") + 2
+    with grants.open("a") as handle:
+        handle.write(HAND_GRANT)
+    assert grants.read_text().split("\n")[line - 1].startswith("2025-05-05 *")
+    (folder / "downloads" / "activity.csv").write_text(BANK_CSV)
+    return main, line
+
+
+def test_a_row_written_by_hand_shows_as_its_duplicate_and_saving_adds_nothing_for_it(
+    tmp_path: Path, key: Path, runner: CliRunner
+) -> None:
+    main, line = books_with_a_hand_grant(tmp_path / "books", key, runner)
+    grants = main.parent / "books" / "grants.beancount"
+    hand_written = grants.read_bytes()
+    fava = Fava(main)
+    entries = fava.extract("activity.csv", "aidbooks.bank")
+    marked = [e for e in entries if e["meta"].get("__duplicate__")]
+    assert [e["meta"]["__duplicate__"] for e in marked] == [
+        f"books/grants.beancount:{line}"
+    ]
+    assert marked[0]["postings"][0]["amount"] == "-250.00 USD"
+
+    # Save as the page does: entries marked as duplicates are not sent
+    status, message = fava.save([e for e in entries if not e["meta"].get("__duplicate__")])
+    assert status == 200, message
+    assert message.startswith(
+        "total: 2 rows read, 1 imported, 0 duplicates, 1 matched, 0 skipped, 0 rejected"
+    )
+    assert f"line 2: matches books/grants.beancount:{line}" in message
+    assert 'untick "duplicate" on the entry, then save' in message
+    assert "left out" not in message  # the page showed it as in the books already
+    assert grants.read_bytes() == hand_written
+    imported = (main.parent / "imports" / "bank.beancount").read_text()
+    assert "75.00 USD" in imported and "250.00" not in imported
+    # the row is still shown as the hand entry's duplicate, nothing else is left
+    again = fava.extract("activity.csv", "aidbooks.bank")
+    assert [e["meta"].get("__duplicate__") for e in again] == [
+        f"books/grants.beancount:{line}"
+    ]
+
+
+def test_saving_a_matched_entry_attaches_its_id_as_the_cli_does(
+    tmp_path: Path, key: Path, runner: CliRunner
+) -> None:
+    main, line = books_with_a_hand_grant(tmp_path / "fava", key, runner)
+    twin, _ = books_with_a_hand_grant(tmp_path / "cli", key, runner)
+    fava = Fava(main)
+    entries = fava.extract("activity.csv", "aidbooks.bank")
+    for entry in entries:  # the treasurer unticks "duplicate": the entry is sent
+        entry["meta"]["__duplicate__"] = False
+    status, message = fava.save(entries)
+    assert status == 200, message
+    assert f"line 2: attached bank-id to books/grants.beancount:{line}" in message
+    assert "1 imported, 0 duplicates, 1 matched" in message
+    grants = (main.parent / "books" / "grants.beancount").read_text().split("\n")
+    assert grants[line].startswith('  bank-id: "chase-')
+    assert fava.extract("activity.csv", "aidbooks.bank") == []  # a duplicate now
+
+    code, out, err = invoke(
+        runner,
+        "import",
+        str(twin.parent / "downloads" / "activity.csv"),
+        "--ledger",
+        str(twin),
+        "--attach",
+    )
+    assert code == 0, out + err
+    assert snapshot(main.parent) == snapshot(twin.parent)  # what --attach writes
+    code, out, err = invoke(runner, "check", str(main))
+    assert code == 0, out + err
+    for name in ("QUILLON", "PELLAMY"):
+        assert name not in message
+        assert all(name.encode() not in text for text in snapshot(main.parent).values())
+
+
+def test_a_matched_entry_changed_in_the_dialog_is_refused(
+    tmp_path: Path, key: Path, runner: CliRunner
+) -> None:
+    main, _line = books_with_a_hand_grant(tmp_path / "books", key, runner)
+    before = snapshot(main.parent)
+    fava = Fava(main)
+    entries = fava.extract("activity.csv", "aidbooks.bank")
+    matched = next(e for e in entries if e["meta"].get("__duplicate__"))
+    matched["meta"]["__duplicate__"] = False
+    matched["narration"] = "rent, May"
+    status, message = fava.save(entries)
+    assert status == 400
+    assert "this entry was changed on the Import page" in message
+    assert snapshot(main.parent) == before
