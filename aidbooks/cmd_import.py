@@ -1,5 +1,5 @@
-"""``aidbooks import FILE|DIR... [--ledger FILE] [--dry-run] [--since DATE]``: exports
-into the books.
+"""``aidbooks import FILE|DIR... [--ledger FILE] [--dry-run] [--since DATE] [--attach]``:
+exports into the books.
 
 Identifies each file by its header (folders are walked; files no importer knows are
 listed and left alone), reads them all, then — holding a lock on the books, so two
@@ -8,7 +8,11 @@ collector paused), books every row against one index of the platform ids already
 there, and appends the new entries atomically to ``imports/<platform>.beancount``
 (new recipient codes to ``imports/codes.beancount``). ``--dry-run`` does all of it
 but the writing; ``--since DATE`` leaves rows dated before DATE out (listed as
-skipped), for books whose earlier history was entered another way. That pipeline
+skipped), for books whose earlier history was entered another way. A row that an
+entry written by hand already records (no platform id, the same amount on the same
+money account, ``imports.match_days`` apart) is not added but listed as a match;
+``--attach`` writes its id onto that entry (:mod:`aidbooks.importers.matching`).
+That pipeline
 is :func:`import_files`; saving on Fava's Import page runs it too
 (:mod:`aidbooks.fava_import`).
 
