@@ -391,7 +391,8 @@ def import_files(
         progress = terminal and run.rows >= PROGRESS_ROWS
         if progress:
             click.echo("Loading the books…", err=True)
-        run.note_books()  # an attach refuses a file changed after this
+        if attach:
+            run.note_books()  # an attach refuses a file changed after this
         # the import reads the books and reports nothing on them: unchecked is enough
         entries, _errors, _options = load_books(ledger, checks=False)
         if progress:

@@ -318,8 +318,8 @@ class ImportRun:
         keys.check_books_key(
             self.settings.ring, history, None if key_file is None else str(key_file)
         )
-        if self.files_seen is None:
-            self.note_books()
+        if self.attach and self.files_seen is None:
+            self.note_books()  # late (after the load): the header check still holds
         money = {report.importer.source.money_account for report in self.files}
         session = Session(self.settings, BookState.from_entries(entries, money))
         self.session = session

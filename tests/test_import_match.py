@@ -314,6 +314,26 @@ def test_an_entry_with_a_platform_id_is_never_a_candidate(
     assert "1 imported" in out and "matched" not in out
 
 
+def test_a_hand_entry_outside_the_books_folder_is_listed_not_written(
+    main: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere.beancount"
+    elsewhere.write_text(grant("2025-05-05", declare(main)))
+    with main.open("a") as handle:
+        handle.write(f'include "{elsewhere}"\n')
+    export = chase(tmp_path / "activity.csv", zelle_out("05/06/2025"))
+    ident = row_ids(main, export)[2]
+    before = elsewhere.read_bytes()
+    code, out = import_(runner, main, export, "--attach")
+    assert code == 0, out
+    assert (
+        f"  line 2: matches {elsewhere}:2 (a file outside the books' folder: add "
+        f'bank-id: "{ident}" to that entry by hand)'
+    ) in out
+    assert elsewhere.read_bytes() == before
+    assert len(on_checking(main, "-250.00")) == 1
+
+
 def test_a_dry_run_with_attach_writes_nothing(
     main: Path, runner: CliRunner, tmp_path: Path
 ) -> None:
