@@ -500,3 +500,25 @@ def test_a_rotated_key_file_copied_into_the_books_is_found(
     copy.write_bytes(key_file.read_bytes())
     _code, out, err = aid(runner, "check", str(books), key_file=key_file)
     assert f"{copy}:0: secrets: a key file lies inside the books folder" in out + err
+
+
+def test_fava_save_refuses_a_wrong_key_and_writes_nothing(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_fava_import_save import STATEMENT as EXPORT  # noqa: PLC0415
+    from tests.test_fava_import_save import Fava  # noqa: PLC0415
+    from tests.test_fava_import_save import make_books  # noqa: PLC0415
+    from tests.test_fava_import_save import snapshot  # noqa: PLC0415
+
+    right = tmp_path / "key" / "fund.key"
+    main = make_books(tmp_path / "books", right, runner, EXPORT)
+    monkeypatch.setenv("AIDBOOKS_KEY_FILE", str(right))
+    fava = Fava(main)
+    entries = fava.extract(EXPORT, "aidbooks.venmo")
+    before = snapshot(main.parent)
+    monkeypatch.setenv("AIDBOOKS_KEY_FILE", str(other_key(tmp_path)))
+    status, message = fava.save(entries)
+    assert status == 400
+    assert "this key is not the key of these books" in message
+    assert "\n" not in message and "Traceback" not in message
+    assert snapshot(main.parent) == before
