@@ -27,7 +27,8 @@ way the books do not show, or some files of a folder were refused (the rest was
 imported; each refused file is listed with its reason), 2 unusable input (a file
 named on the command line that no importer recognises, a truncated or unreadable
 export named on the command line, a folder none of whose exports can be read, a
-bad policy or key) — nothing is written then. A progress bar shows on a terminal for large files.
+bad policy or key, a key that is not the key the books record) — nothing is written
+then. A progress bar shows on a terminal for large files.
 ``$AIDBOOKS_LOCK_TIMEOUT`` (seconds, default 60) bounds the wait for another import
 (:mod:`aidbooks.plugins.writer`: the lock, and how a crash mid-write is finished).
 """
