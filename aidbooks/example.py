@@ -13,6 +13,13 @@ out, bail posted as a receivable with most of it returned, volunteer reimburseme
 two restricted funds (legal, rent) with a release from restriction, receipts for
 large grants, a few grants still waiting (``!``) and monthly balance assertions.
 
+Some families are also paid over Venmo or Cash App under the code the importers
+derive from their name there (declared in ``imports/codes.beancount``); the
+treasurer links each to the family's intake code at the review after its first
+grant (``custom "aid-link"`` in ``codes.beancount``), so the reports count one
+household per family (the last review is on the books' last day, so the year's
+report counts every family once).
+
 Big books for benchmarks come from the same generator::
 
     python -m aidbooks.example --out /tmp/books-100k --transactions 100000
@@ -47,6 +54,10 @@ DEFAULT_YEAR = 2025
 BASE_TRANSACTIONS = 2650
 
 #: Plugins that the example's main.beancount switches on (kept in step with init).
+#: Share of families also paid on Venmo or Cash App under a derived code.
+PLATFORM_FAMILIES = 0.25
+#: Days between a derived code's first grant and the review that links it.
+LINK_REVIEW_DAYS = 21
 #: Organisations the example fund pays directly (allowlisted payees).
 ORGANISATIONS = (
     "Riverside Water Utility",
@@ -182,6 +193,14 @@ class Generator:
         self.ids: set[str] = set()
         self.receipts: dict[str, str] = {}
         self.cash_box_donations = 0
+        # Families paid on a platform under a derived code: their own generator, so
+        # the rest of the books stay what they were.
+        self.links_rng = random.Random(seed * 7919 + 17)
+        self.on_platforms = frozenset(
+            h for h in self.households if self.links_rng.random() < PLATFORM_FAMILIES
+        )
+        #: (family, platform) -> (derived code, its first grant)
+        self.derived: dict[tuple[str, str], tuple[str, dt.date]] = {}
 
     # ----------------------------------------------------------------- helpers
     def _code(self, kind: codes.Kind) -> str:
@@ -228,6 +247,30 @@ class Generator:
         while window and (date - window[0][0]).days >= CAP_DAYS:
             window.popleft()
         return CAP_CENTS - sum(a for _, a in window)
+
+    def _recipient(self, household: str, target: str, date: dt.date) -> str:
+        """The code a grant names: a derived code for a family paid on a platform."""
+        if target not in ("venmo", "cashapp") or household not in self.on_platforms:
+            return household
+        found = self.derived.get((household, target))
+        if found is None:
+            code = codes.code_from_int("recipient", self.links_rng.getrandbits(45))
+            self.derived[household, target] = (code, date)
+            return code
+        return found[0]
+
+    def links(self) -> tuple[str, str]:
+        """The derived codes' declarations and the links the treasurer wrote."""
+        declared: list[str] = []
+        linked: list[str] = []
+        for (household, _target), (code, first) in sorted(
+            self.derived.items(), key=lambda kv: (kv[1][1], kv[1][0])
+        ):
+            declared.append(f'{first} custom "aid-recipient" "{code}"\n')
+            day = first + dt.timedelta(days=self.links_rng.randint(1, LINK_REVIEW_DAYS))
+            day = min(day, self.end)
+            linked.append(f'{day} custom "aid-link" "{code}" "{household}"\n')
+        return "".join(declared), "".join(sorted(linked))
 
     def _approvals(
         self, total: int, exclude: str | None = None, force: bool = False
@@ -390,12 +433,13 @@ class Generator:
             key = {"bank": "bank-id", "venmo": "venmo-id", "cashapp": "cashapp-id"}[target]
             meta = f'  {key}: "{self._unique(target)}"\n' + meta
         payee_text = f'"{payee}" ' if payee else ""
+        recipient = self._recipient(household, target, date)
         self.add(
             date,
             (
                 f'{date} * {payee_text}"{narration}"\n{meta}'
                 f"  Expenses:Aid:{category}  {cents(amount)} USD\n"
-                f'    recipient: "{household}"\n'
+                f'    recipient: "{recipient}"\n'
                 f"  {source}  {cents(-amount)} USD\n"
             ),
             target,
@@ -845,6 +889,14 @@ def write_books(
     files["codes.beancount"] += "".join(
         f'{start} custom "aid-volunteer" "{v}"\n' for v in gen.volunteers
     )
+    derived, links = gen.links()
+    if links:
+        files["codes.beancount"] += (
+            "\n; Codes the imports derived for families the books know by their intake"
+            " code\n; (aidbooks code link CODE --to INTAKE-CODE)\n" + links
+        )
+    if derived:
+        files["imports/codes.beancount"] += "\n" + derived
     by_target: dict[str, list[Txn]] = defaultdict(list)
     for txn in gen.txns:
         if txn.target == "books":

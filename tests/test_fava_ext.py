@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
+from beancount.core import data
 from fava.application import create_app
 from flask.testing import FlaskClient
 
@@ -80,11 +81,30 @@ def test_example_page_has_every_section_and_the_funds_numbers(
         "reconciliation",
         "waiting",
         "caps",
+        "links",
         "bail",
         "checks",
         "preview",
     ):
         assert tree.xpath(f"//section[@id='aid-{section}']"), section
+    # every code the example's imports derived is linked by the year's end (read from
+    # the books); the page then lists none
+    customs = [e for e in ledger.all_entries if isinstance(e, data.Custom)]
+    linked = {v.value for e in customs if e.type == "aid-link" for v in e.values}
+    derived = {
+        e.values[0].value
+        for e in customs
+        if e.type == "aid-recipient"
+        and e.meta["filename"].endswith("imports/codes.beancount")
+    }
+    to_link = [
+        tr.get("data-recipient")
+        for tr in tree.xpath("//*[@id='aid-links']//tr[@data-recipient]")
+    ]
+    assert derived and sorted(to_link) == sorted(derived - linked) == []
+    assert "Every code the imports derived is linked" in text(
+        tree.xpath("//*[@id='aid-links']")[0]
+    )
     assert "The books end on 2025-12-31" in text(tree.xpath("//*[@id='aid-scope']")[0])
     policy = load_policy(LEDGER.parent / "aidbooks.toml")
     expected = fundflows.flows(list(ledger.all_entries), policy, dt.date(2025, 1, 1))
