@@ -117,6 +117,15 @@ def summary(run: ImportRun, scanner: Scanner) -> list[str]:
             f"new recipient codes ({len(run.new_codes)}), declared in {CODES_FILE}: "
             + ", ".join(sorted(run.new_codes))
         )
+        # A family paid on a platform for the first time gets a code derived from
+        # its name there; until it is linked to the family's intake code, the
+        # family counts (and is capped) as two households.
+        example = min(run.new_codes)
+        out.append(
+            "a new code may be a family the books already know under its intake code:"
+            f" link it with `aidbooks code link {example} --to R-…` (the code on the"
+            " family's card); the Aid page lists the codes still to link"
+        )
     if run.new_accounts:
         out.append(
             "accounts opened in imports/accounts.beancount: " + ", ".join(run.new_accounts)

@@ -55,6 +55,8 @@ def test_summary_then_reimport_adds_nothing(books: Path, runner: CliRunner) -> N
     assert "skipped (1): status 'Pending' is not final — line 9" in out
     assert "skipped (1): statement beginning balance — line 4" in out
     assert "new recipient codes (3), declared in imports/codes.beancount" in out
+    # the hint to link a derived code to the family's intake code, with its command
+    assert re.search(r"link it with `aidbooks code link R-[0-9A-Z-]{11} --to R-…`", out)
     assert "to categorise: 5 entries flagged !" in out
     # not every ! entry is a grant: the allowlisted utility and the purchase are not
     assert "(3 grants on Expenses:Aid:Uncategorized: set the category" in out
