@@ -64,15 +64,20 @@ def declaration_file(ledger: Path) -> Path:
     return candidate if candidate.is_file() else ledger
 
 
+def _write(target: Path, text: str) -> None:
+    """Append ``text`` to ``target`` atomically (the caller holds the writer lock)."""
+    try:
+        atomic_append_text(target, text)
+    except OSError as exc:
+        raise AidbooksError(
+            f"cannot be written ({exc.strerror})", "check its permissions", str(target)
+        ) from None
+
+
 def _append(target: Path, path: Path, text: str) -> None:
     """Append ``text`` to ``target`` atomically, under the books' writer lock."""
     with writer_lock(path.parent, "another aidbooks command is writing these books"):
-        try:
-            atomic_append_text(target, text)
-        except OSError as exc:
-            raise AidbooksError(
-                f"cannot be written ({exc.strerror})", "check its permissions", str(target)
-            ) from None
+        _write(target, text)
 
 
 @code.command("new")
@@ -109,15 +114,10 @@ def new(kind: codes.Kind, ledger: str | None) -> None:
                 ) from None
             while value in existing:  # 45 random bits: practically never
                 value = codes.new_code(kind)
-            line = f'{today.isoformat()} custom "{codes.DECLARATION[kind]}" "{value}"\n'
-            try:
-                atomic_append_text(target, line)
-            except OSError as exc:
-                raise AidbooksError(
-                    f"cannot be written ({exc.strerror})",
-                    "check its permissions",
-                    str(target),
-                ) from None
+            _write(
+                target,
+                f'{today.isoformat()} custom "{codes.DECLARATION[kind]}" "{value}"\n',
+            )
     click.echo(value)
 
 

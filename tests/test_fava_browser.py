@@ -121,6 +121,7 @@ def test_aid_page_in_chromium(server: Server, books: Path, tmp_path: Path) -> No
                 "Reconciliation",
                 "Grants waiting",
                 "Households near their cap",
+                "Derived codes to link",
                 "Bail and bonds",
                 "Checks",
                 "Publish preview: 2025-Q4",

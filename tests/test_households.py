@@ -21,6 +21,7 @@ from aidbooks.plugins import codes
 from aidbooks.plugins import households
 from aidbooks.plugins.policy import Policy
 from tests import smallbooks
+from tests.ledgers import HEADER
 from tests.ledgers import R1
 from tests.ledgers import R2
 from tests.ledgers import declarations
@@ -29,15 +30,11 @@ from tests.ledgers import load
 
 R3 = codes.code_from_int("recipient", 77)
 R4 = codes.code_from_int("recipient", 78)
-CAPS_HEADER = """\
-option "operating_currency" "USD"
-plugin "aidbooks.plugins.recipients"
-plugin "aidbooks.plugins.caps"
-
-2025-01-01 open Assets:Bank:Checking USD
-2025-01-01 open Expenses:Aid:Rent USD
-2025-01-01 open Expenses:Aid:Groceries USD
-"""
+#: The rule fixtures' header with the caps rule in place of no-pii.
+CAPS_HEADER = HEADER.replace(
+    'plugin "aidbooks.plugins.no_pii"', 'plugin "aidbooks.plugins.caps"'
+)
+assert CAPS_HEADER != HEADER
 
 
 def link(code: str, to: str, date: str = "2025-02-01") -> str:
