@@ -119,5 +119,12 @@ def test_ten_thousand_codes_from_the_cli_are_distinct(runner: CliRunner) -> None
 @settings(max_examples=50)
 @given(st.text(max_size=30))
 def test_problem_handles_any_text(text: str) -> None:
-    codes.problem(text)
-    codes.normalize(text)
+    """Any text gets an answer, never an exception, and the answers agree."""
+    found = codes.problem(text)
+    assert (found is None) == codes.is_valid(text)
+    assert (found is None) == (codes.kind_of(text) is not None)
+    if found is not None:  # why, without repeating what was typed
+        assert found.reason and found.fix
+        assert not text.strip() or len(text.strip()) < 3 or text.strip() not in found.reason
+    fixed = codes.normalize(text)
+    assert codes.normalize(fixed) == fixed

@@ -14,6 +14,8 @@ from beancount.core import data
 from aidbooks.example import write_books
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
+from aidbooks.plugins.pii import Scanner
+from aidbooks.plugins.policy import load_policy
 from tests.helpers import LEDGER
 from tests.helpers import ROOT
 from tests.helpers import run
@@ -133,7 +135,37 @@ def test_the_year_is_complete(books: list[data.Directive]) -> None:
     assert len(months) >= 12
 
 
-def test_no_real_looking_names_or_contacts() -> None:
+def test_no_real_looking_names_or_contacts(books: list[data.Directive]) -> None:
+    """Every narration, payee and metadata string of the example, through the
+    personal-data detectors (which find a name or a contact where one is)."""
+    policy = load_policy(LEDGER.parent / "aidbooks.toml")
+    scanner = Scanner(policy.privacy.allow, policy.privacy.organisations)
+    # the detectors find what this test looks for
+    assert scanner.kinds("rent for Maria Garcia, call (612) 555-0142")
+    assert scanner.kinds("paid @maria-g on Venmo")
+    strings: set[str] = set()
+    ids: set[str] = set()
+    for entry in books:
+        if isinstance(entry, data.Transaction):
+            strings.update(s for s in (entry.narration, entry.payee) if s)
+            metas = [entry.meta, *(p.meta for p in entry.postings if p.meta)]
+        else:
+            metas = [entry.meta]
+        for meta in metas:
+            for key, value in meta.items():
+                if not isinstance(value, str) or key == "filename":
+                    continue
+                # a platform's id is a machine token (digits a card number's length
+                # are ids there): only an e-mail or a handle in it is personal data
+                (ids if key.endswith(("-id", "-source")) else strings).add(value)
+    assert len(strings) > 100 and len(ids) > 100
+    found = {text: scanner.kinds(text) for text in strings if scanner.kinds(text)}
+    found |= {
+        text: kinds
+        for text in ids
+        if (kinds := tuple(k for k in scanner.kinds(text) if k in ("email", "handle")))
+    }
+    assert found == {}
     text = "\n".join(
         p.read_text()
         for p in (ROOT / "ledger").rglob("*.beancount")
