@@ -67,6 +67,8 @@ from beancount.core import data
 from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
 from aidbooks.plugins import keys
+from aidbooks.plugins.conventions import RECIPIENT
+from aidbooks.plugins.conventions import recipient_of
 from aidbooks.plugins.errors import RuleError
 from aidbooks.plugins.households import LINK
 from aidbooks.plugins.households import resolve as resolve_links
@@ -170,11 +172,9 @@ class _Pass:
     def grant_posting(self, entry: data.Transaction, posting: data.Posting) -> bool:
         """Check the recipient of one aid posting; True if it is a well-formed code."""
         pmeta = posting.meta
-        value = pmeta.get("recipient") if pmeta else None
-        where = pmeta
-        if value is None:
-            value = entry.meta.get("recipient")
-            where = entry.meta
+        value = recipient_of(entry, posting)
+        # the finding goes where the value is written: the posting's own wins
+        where = pmeta if pmeta and pmeta.get(RECIPIENT) is not None else entry.meta
         if value is None:
             self.add(
                 pmeta or entry.meta,
@@ -183,7 +183,6 @@ class _Pass:
                 " transaction) with the household's code from the intake sheet",
             )
             return False
-        assert where is not None
         return self.use(value, "recipient", entry.date, where)
 
     def approvals(self, entry: data.Transaction, approved: Any) -> bool:
