@@ -92,16 +92,27 @@ def test_recall_and_false_positives() -> None:
     assert flagged == []
 
 
-@pytest.mark.parametrize("item", PLANTED, ids=lambda p: f"{p.field}-{p.kind}")
-def test_findings_cover_the_planted_value_and_never_echo_it(item: Planted) -> None:
+#: Identifiers are found as a whole (see the ledger test below), not by position.
+IN_TEXT = [p for p in PLANTED if p.field not in IDENTIFIER_FIELDS]
+
+
+@pytest.mark.parametrize("item", IN_TEXT, ids=lambda p: f"{p.field}-{p.kind}")
+def test_findings_cover_the_planted_value(item: Planted) -> None:
+    """Each finding is a span of the text, and the spans cover the personal data:
+    with them blanked out, nothing of that kind is found any more."""
     scanner = Scanner()
-    if item.field in IDENTIFIER_FIELDS:
-        return  # identifiers are found as a whole (see the ledger test below)
     found = [f for f in scanner.findings(item.value) if f.kind == item.kind]
     assert found, item
+    rest = item.value
     for finding in found:
         assert 0 <= finding.start < finding.end <= len(item.value)
-        assert KIND_NAMES[finding.kind] not in item.value[finding.start : finding.end]
+        assert item.value[finding.start : finding.end].strip()
+        rest = (
+            rest[: finding.start]
+            + " " * (finding.end - finding.start)
+            + rest[finding.end :]
+        )
+    assert item.kind not in Scanner().kinds(rest), (item, rest)
 
 
 def ledger_for(items: list[Planted], folder: Path) -> tuple[str, dict[int, list[Planted]]]:
