@@ -32,6 +32,7 @@ from pathlib import Path
 
 import click
 from beancount.core import data
+from beancount.parser.grammar import ValueType
 
 from aidbooks.books import ledger_path
 from aidbooks.books import load_books
@@ -192,13 +193,15 @@ def _checked(value: str, position: str, books: _Codes) -> str:
     return fixed
 
 
-def _where(entry: data.Directive, folder: Path) -> str:
-    filename = str(entry.meta.get("filename", "?"))
+def _where(meta: object, folder: Path) -> str:
+    """``file:line`` of an entry's (or a finding's) metadata, relative to the books."""
+    source = meta if isinstance(meta, dict) else {}
+    filename = str(source.get("filename", "?"))
     try:
         filename = str(Path(filename).relative_to(folder))
     except ValueError:
         pass
-    return f"{filename}:{entry.meta.get('lineno', 0)}"
+    return f"{filename}:{source.get('lineno', 0)}"
 
 
 def _household_line(head: str, links: Households, books: _Codes) -> str:
@@ -230,6 +233,8 @@ def link(linked: tuple[str, ...], to: str, ledger: str | None) -> None:
     today = dt.datetime.now(zoneinfo.ZoneInfo(policy.fund.timezone)).date()
     links = books.links
     lines: list[str] = []
+    written: list[data.Custom] = []
+    target_file = declaration_file(path)
     said: list[str] = []
     joined: dict[str, str] = {}  # head -> head it now joins (links written so far)
 
@@ -256,36 +261,34 @@ def link(linked: tuple[str, ...], to: str, ledger: str | None) -> None:
             books.declared[target].date,
         )
         lines.append(f'{date.isoformat()} custom "{LINK}" "{mine}" "{target}"\n')
+        meta = {"filename": str(target_file), "lineno": 0}
+        written.append(
+            data.Custom(meta, date, LINK, [ValueType(mine, str), ValueType(target, str)])
+        )
         joined[mine] = theirs
         if mine == code:
             said.append(f"linked {code} to {target}")
         else:
             said.append(f"linked {code} to {target} (through its household {mine})")
     if lines:
-        _append(declaration_file(path), path, "".join(lines))
+        _append(target_file, path, "".join(lines))
     for line in said:
         click.echo(line)
     if not lines:
         return
-    after = _read(path, policy.fund.currency)
-    household = after.links.of(target)
-    click.echo(_household_line(household, after.links, after))
-    members = set(after.links.codes_of(household))
-    for finding in caps.validate(after.entries, {}, policy):
+    # The books as they are now: those loaded, with the links just written (the
+    # households are read from every link whatever its place, the caps need only
+    # the transactions in order), so nothing is loaded a second time.
+    entries = [*books.entries, *written]
+    dates = {code: entry.date for code, entry in books.declared.items()}
+    after = households(entries, declared=dates)
+    household = after.of(target)
+    click.echo(_household_line(household, after, books))
+    members = set(after.codes_of(household))
+    for finding in caps.validate(entries, {}, policy):
         message = str(finding.message)
         if any(member in message for member in members):
-            where = _where_meta(finding.source, path.parent)
-            click.echo(f"caps: {where}: {message}")
-
-
-def _where_meta(meta: object, folder: Path) -> str:
-    source = meta if isinstance(meta, dict) else {}
-    filename = str(source.get("filename", "?"))
-    try:
-        filename = str(Path(filename).relative_to(folder))
-    except ValueError:
-        pass
-    return f"{filename}:{source.get('lineno', 0)}"
+            click.echo(f"caps: {_where(finding.source, path.parent)}: {message}")
 
 
 @code.command("show")
@@ -308,7 +311,9 @@ def show(value: str, ledger: str | None) -> None:
         origin = ""
         if declared is not None:
             origin = " derived by an import" if is_derived(declared) else ""
-            origin = f", declared {declared.date}{origin} ({_where(declared, path.parent)})"
+            origin = (
+                f", declared {declared.date}{origin} ({_where(declared.meta, path.parent)})"
+            )
         grants = "grant" if count == 1 else "grants"
         click.echo(
             f"  {member}  {role}{origin}: {count} {grants}, {money(total, books.currency)}"

@@ -89,6 +89,7 @@ from aidbooks.plugins import accounts
 from aidbooks.plugins import codes
 from aidbooks.plugins import keys
 from aidbooks.plugins import pii
+from aidbooks.plugins.households import DERIVED_FILE
 from aidbooks.plugins.zones import ZoneError
 from aidbooks.plugins.zones import iana_zone
 
@@ -101,8 +102,9 @@ NOBODY = frozenset(
 )
 #: Posting metadata that keeps a conversion's total price (rendered as ``@@``).
 TOTAL_PRICE = "__total_price__"
-#: Where `aidbooks import` declares the recipient codes it derives.
-CODES_FILE = "imports/codes.beancount"
+#: Where `aidbooks import` declares the recipient codes it derives (and where a
+#: code declared is a derived one: the households convention).
+CODES_FILE = DERIVED_FILE
 #: Why a row of a file saved on Fava's Import page is skipped when it was not sent.
 LEFT_OUT = "left out on Fava's Import page"
 

@@ -121,13 +121,6 @@ class Households:
         """The household (its head code) of a recipient code."""
         return self.head.get(code, code)
 
-    def members(self) -> dict[str, tuple[str, ...]]:
-        """Each linked household's head -> all its codes, head first."""
-        found: dict[str, list[str]] = {}
-        for code, head in self.head.items():
-            found.setdefault(head, [head]).append(code)
-        return {head: tuple(codes_) for head, codes_ in found.items()}
-
     def codes_of(self, code: str) -> tuple[str, ...]:
         """Every code of the household ``code`` belongs to, its head first."""
         head = self.of(code)
